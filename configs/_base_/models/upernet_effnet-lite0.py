@@ -1,0 +1,32 @@
+# Discriminative baseline: EfficientNet-Lite0 (timm) + UPerNet head over strides 4-32.
+norm_cfg = dict(type='SyncBN', requires_grad=True)
+data_preprocessor = dict(
+    type='SegDataPreProcessor',
+    mean=[123.675, 116.28, 103.53],
+    std=[58.395, 57.12, 57.375],
+    bgr_to_rgb=True,
+    pad_val=0,
+    seg_pad_val=255)
+model = dict(
+    type='EncoderDecoder',
+    data_preprocessor=data_preprocessor,
+    backbone=dict(
+        type='TIMMBackbone',
+        model_name='efficientnet_lite0',
+        features_only=True,
+        pretrained=False,
+        out_indices=(1, 2, 3, 4)),
+    decode_head=dict(
+        type='UPerHead',
+        in_channels=[24, 40, 112, 320],
+        in_index=[0, 1, 2, 3],
+        pool_scales=(1, 2, 3, 6),
+        channels=128,
+        dropout_ratio=0.1,
+        num_classes=19,
+        norm_cfg=norm_cfg,
+        align_corners=False,
+        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0,
+                         avg_non_ignore=True)),
+    train_cfg=dict(),
+    test_cfg=dict(mode='whole'))

@@ -1,0 +1,6 @@
+"""Glue between the command-line tools and mmengine's Runner."""
+from gss.engine.config_setup import (SUPPORTED_EVAL_METRICS, check_eval_metrics,
+                                     prepare_config, set_eval_metrics, use_amp)
+
+__all__ = ['SUPPORTED_EVAL_METRICS', 'check_eval_metrics', 'prepare_config',
+           'set_eval_metrics', 'use_amp']

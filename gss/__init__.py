@@ -8,6 +8,6 @@ from gss import compat
 
 compat.apply_all()
 
-from gss import datasets  # noqa: E402,F401  (registers datasets)
+from gss import datasets, models  # noqa: E402,F401  (registers datasets and models)
 
 __version__ = '0.1.0'

@@ -3,5 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python -m pip install -q -r requirements.txt
+# OpenAI's dall_e package is the reference the DALL-E loader is tested against; its declared
+# dependencies (mypy, pytest, blobfile) are not needed at run time, hence --no-deps.
+python -m pip install -q --no-deps dall-e==0.1
 python -m pip install -q -e .
 python -m pytest tests -q -p no:cacheprovider "$@"

@@ -52,6 +52,10 @@ def main() -> None:
     if args.eval:
         set_eval_metrics(cfg, args.eval)
     cfg.load_from = None if no_checkpoint else args.checkpoint
+    # Testing never trains: drop train-only settings, so test-only configs (stage-1
+    # reconstruction) need no optimiser, and mmengine's all-or-none check passes.
+    for key in ('train_dataloader', 'train_cfg', 'optim_wrapper', 'param_scheduler'):
+        cfg[key] = None
     if args.show_dir:
         hook = cfg.default_hooks.get('visualization')
         if hook is None:
@@ -61,7 +65,10 @@ def main() -> None:
     if args.out:
         cfg.test_evaluator['output_dir'] = args.out
         cfg.test_evaluator['keep_results'] = True
-    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+    try:
+        runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+    except FileNotFoundError as err:  # a missing checkpoint or weight file named in the config
+        sys.exit(f'{osp.basename(__file__)}: {err}')
     runner.test()
 
 

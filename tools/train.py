@@ -46,7 +46,10 @@ def main() -> None:
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
-    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+    try:
+        runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+    except FileNotFoundError as err:  # a missing checkpoint or weight file named in the config
+        sys.exit(f'{osp.basename(__file__)}: {err}')
     runner.train()
 
 

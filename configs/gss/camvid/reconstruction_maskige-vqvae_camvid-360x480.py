@@ -1,0 +1,8 @@
+_base_ = [
+    '../../_base_/models/maskige_reconstruction.py', '../../_base_/datasets/camvid_360x480.py',
+    '../../_base_/default_runtime.py'
+]
+model = dict(
+    num_classes=11,
+    palette='configs/_base_/palettes/camvid_11.json',
+    vqvae=dict(type='MaskigeVQVAE', checkpoint='checkpoints/maskige_vqvae_camvid.pth'))

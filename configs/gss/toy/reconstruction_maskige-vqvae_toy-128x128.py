@@ -1,0 +1,8 @@
+_base_ = [
+    '../../_base_/models/maskige_reconstruction.py', '../../_base_/datasets/toy_scenes.py',
+    '../../_base_/default_runtime.py'
+]
+model = dict(
+    num_classes=7,
+    palette='configs/_base_/palettes/toy_7.json',
+    vqvae=dict(type='MaskigeVQVAE', checkpoint='checkpoints/maskige_vqvae_toy.pth'))

@@ -1,0 +1,2 @@
+"""Models: the VQ-VAEs (E_phi / D_theta), and the segmentors and heads built on them."""
+from gss.models import segmentors, vqvae  # noqa: F401

@@ -1,0 +1,152 @@
+"""The project's own maskige VQ-VAE: small, CPU-friendly, trained on maskiges only.
+
+A maskige is piecewise constant, so the 8x8 pixels under a token carry a handful of colours and
+a boundary shape, not texture. The model therefore works at token resolution throughout:
+pixel-unshuffle by 8, residual 3x3 blocks for context, FSQ to ~8k codes; the decoder mirrors
+it and pixel-shuffles back. It costs a few hundredths of the DALL-E dVAE's compute, and it is
+trained by ``tools/train_maskige_vqvae.py``.
+"""
+from __future__ import annotations
+
+import os.path as osp
+from typing import Optional, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from gss.models.vqvae.base import FrozenVQVAE
+from gss.models.vqvae.fsq import FSQ
+from gss.registry import VQVAES
+
+# FSQ levels as Mentzer et al. recommend for ~2^13 codes (8000, DALL-E has 8192).
+DEFAULT_ARCH = dict(hidden_channels=128, num_blocks=4, fsq_levels=(8, 8, 5, 5, 5))
+
+
+class ResidualBlock(nn.Module):
+    """x + conv3x3(relu(conv3x3(relu(x)))), at token resolution."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(channels, channels, 3, padding=1)
+        self.conv2 = nn.Conv2d(channels, channels, 3, padding=1)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x + self.conv2(F.relu(self.conv1(F.relu(x))))
+
+
+class MaskigeEncoder(nn.Module):
+    """E_phi: (B, 3, H, W) in [0, 1] -> (B, D, H/8, W/8) latents before quantisation."""
+
+    def __init__(self, hidden_channels: int, num_blocks: int, latent_channels: int) -> None:
+        super().__init__()
+        self.unshuffle = nn.PixelUnshuffle(8)
+        self.stem = nn.Conv2d(3 * 64, hidden_channels, 1)
+        self.blocks = nn.Sequential(*[ResidualBlock(hidden_channels) for _ in range(num_blocks)])
+        self.head = nn.Conv2d(hidden_channels, latent_channels, 1)
+
+    def forward(self, maskige: Tensor) -> Tensor:
+        x = self.stem(self.unshuffle(maskige * 2 - 1))
+        return self.head(F.relu(self.blocks(x)))
+
+
+class MaskigeDecoder(nn.Module):
+    """D_theta: (B, D, h, w) codes -> (B, 3, 8h, 8w) logits of the maskige."""
+
+    def __init__(self, hidden_channels: int, num_blocks: int, latent_channels: int) -> None:
+        super().__init__()
+        self.stem = nn.Conv2d(latent_channels, hidden_channels, 1)
+        self.blocks = nn.Sequential(*[ResidualBlock(hidden_channels) for _ in range(num_blocks)])
+        # A per-token MLP paints the 8x8 cell: boundary shapes need more than one linear map.
+        self.head = nn.Sequential(nn.ReLU(), nn.Conv2d(hidden_channels, 2 * hidden_channels, 1),
+                                  nn.ReLU(), nn.Conv2d(2 * hidden_channels, 3 * 64, 1))
+        self.shuffle = nn.PixelShuffle(8)
+
+    def forward(self, codes: Tensor) -> Tensor:
+        return self.shuffle(self.head(self.blocks(self.stem(codes))))
+
+
+@VQVAES.register_module()
+class MaskigeVQVAE(FrozenVQVAE):
+    """The project's maskige VQ-VAE (8000 FSQ codes by default, 8x downsampling).
+
+    Args:
+        checkpoint: a file written by ``tools/train_maskige_vqvae.py``: a plain dict with
+            ``state_dict`` and ``arch`` (loadable with ``weights_only=True``). The architecture
+            is read from it unless given here.
+        hidden_channels, num_blocks, fsq_levels: the architecture (defaults: DEFAULT_ARCH).
+        frozen: False only for training it.
+    """
+
+    def __init__(self, checkpoint: Optional[str] = None, hidden_channels: Optional[int] = None,
+                 num_blocks: Optional[int] = None, fsq_levels: Optional[Sequence[int]] = None,
+                 frozen: bool = True) -> None:
+        super().__init__()
+        state = None
+        arch = dict(DEFAULT_ARCH)
+        if checkpoint is not None:
+            state = load_maskige_vqvae_checkpoint(checkpoint)
+            arch.update(state['arch'])
+        given = dict(hidden_channels=hidden_channels, num_blocks=num_blocks,
+                     fsq_levels=fsq_levels)
+        for key, value in given.items():
+            if value is None:
+                continue
+            if state is not None and tuple(value if key == 'fsq_levels' else [value]) != tuple(
+                    arch[key] if key == 'fsq_levels' else [arch[key]]):
+                raise ValueError(f'MaskigeVQVAE: {key}={value} disagrees with checkpoint '
+                                 f'{checkpoint} ({key}={arch[key]})')
+            arch[key] = value
+        self.arch = dict(hidden_channels=int(arch['hidden_channels']),
+                         num_blocks=int(arch['num_blocks']),
+                         fsq_levels=[int(v) for v in arch['fsq_levels']])
+        self.quantiser = FSQ(self.arch['fsq_levels'])
+        self.vocab_size = self.quantiser.vocab_size
+        latent = len(self.arch['fsq_levels'])
+        self.encoder = MaskigeEncoder(self.arch['hidden_channels'], self.arch['num_blocks'],
+                                      latent)
+        self.decoder = MaskigeDecoder(self.arch['hidden_channels'], self.arch['num_blocks'],
+                                      latent)
+        if state is not None:
+            self.load_state_dict(state['state_dict'])
+        if frozen:
+            self.freeze()
+
+    def forward_train(self, maskige: Tensor) -> Tensor:
+        """Differentiable encode -> quantise -> decode, for training: (B, 3, H, W) logits."""
+        return self.decoder(self.quantiser.quantise(self.encoder(maskige)))
+
+    @torch.no_grad()
+    def encode(self, maskige: Tensor) -> Tensor:
+        self.check_input(maskige)
+        return self.quantiser.codes_to_indices(self.quantiser.quantise(self.encoder(maskige)))
+
+    @torch.no_grad()
+    def decode(self, tokens: Tensor) -> Tensor:
+        return torch.sigmoid(self.decoder(self.quantiser.indices_to_codes(tokens)))
+
+    def checkpoint_dict(self, **meta) -> dict:
+        """What ``tools/train_maskige_vqvae.py`` saves: fp16 weights (half the size; the
+        trainer rounds the model to fp16 before its final evaluation, so the reported figures
+        are those of the stored weights), architecture, metadata."""
+        state = {k: v.half() if v.is_floating_point() else v for k, v in self.state_dict().items()}
+        return dict(state_dict=state, arch=self.arch, meta=meta)
+
+    @torch.no_grad()
+    def round_weights_to_fp16(self) -> None:
+        """Make the weights exactly what :meth:`checkpoint_dict` stores."""
+        for param in self.parameters():
+            param.copy_(param.half().float())
+
+
+def load_maskige_vqvae_checkpoint(path: str) -> dict:
+    """Read a MaskigeVQVAE checkpoint safely (``weights_only=True``), with clear errors."""
+    if not osp.isfile(path):
+        raise FileNotFoundError(
+            f'MaskigeVQVAE checkpoint not found: {path}. The shipped ones are in checkpoints/ '
+            f'(see docs/maskige_vqvae.md); train one with tools/train_maskige_vqvae.py')
+    state = torch.load(path, map_location='cpu', weights_only=True)
+    if not isinstance(state, dict) or 'state_dict' not in state or 'arch' not in state:
+        raise ValueError(f'{path} is not a MaskigeVQVAE checkpoint (needs "state_dict" and '
+                         f'"arch", as written by tools/train_maskige_vqvae.py)')
+    return state

@@ -1,0 +1,194 @@
+"""Training of :class:`MaskigeVQVAE` (used by ``tools/train_maskige_vqvae.py``).
+
+Training data are maskiges of label maps: real ones from dataset folders and procedural
+layouts (irregular regions, thin structures, small blobs), each source painted with its own
+palette. Every crop goes through the same path as GSS's targets: 2x upsampling, then X.
+
+Loss: the squared error of the decoded maskige plus a cross-entropy on X^-1's soft scores
+(negative squared distances to the palette colours / temperature), which targets the mask that
+nearest-colour decoding will produce rather than the colours alone. The cross-entropy weighs
+classes by the inverse square root of their share of the batch, because mIoU counts a thin pole
+as much as the road.
+
+Most 8x8 cells of a real mask are one colour and teach nothing; crops of real maps are
+therefore centred on a class boundary most of the time (``boundary_crop_prob``).
+"""
+from __future__ import annotations
+
+import glob
+import math
+import os.path as osp
+import time
+from dataclasses import dataclass
+from typing import Callable, List, Optional, Sequence
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from gss.maskige import Maskige
+from gss.models.vqvae.maskige_vqvae import MaskigeVQVAE
+from gss.stage1 import IGNORE_INDEX, reconstruction_iou, upsample_mask
+
+
+def read_label_maps(folder: str, suffix: str = '.png') -> List[np.ndarray]:
+    """All single-channel label maps of a folder, as uint8 arrays."""
+    paths = sorted(glob.glob(osp.join(folder, f'*{suffix}')))
+    if not paths:
+        raise FileNotFoundError(f'no *{suffix} label maps in {folder}')
+    return [cv2.imread(p, cv2.IMREAD_UNCHANGED) for p in paths]
+
+
+def procedural_layout(rng: np.random.Generator, size: int, num_classes: int) -> np.ndarray:
+    """A random (size, size) label map: Voronoi regions, thin lines and blobs, some ignore."""
+    seeds = rng.uniform(0, size, size=(int(rng.integers(2, 9)), 2))
+    yy, xx = np.mgrid[0:size, 0:size]
+    warp = rng.normal(0, size / 12, size=(2, 4, 4)).astype(np.float32)
+    wy = cv2.resize(warp[0], (size, size), interpolation=cv2.INTER_CUBIC)
+    wx = cv2.resize(warp[1], (size, size), interpolation=cv2.INTER_CUBIC)
+    d = (yy[None] + wy[None] - seeds[:, 0, None, None]) ** 2 + \
+        (xx[None] + wx[None] - seeds[:, 1, None, None]) ** 2
+    region_classes = rng.integers(0, num_classes, size=len(seeds))
+    label = region_classes[d.argmin(0)].astype(np.uint8)
+    for _ in range(int(rng.integers(0, 5))):  # thin structures (poles, fences)
+        p0, p1 = rng.integers(0, size, size=(2, 2))
+        cv2.line(label, tuple(int(v) for v in p0), tuple(int(v) for v in p1),
+                 int(rng.integers(0, num_classes)), int(rng.integers(1, 4)))
+    for _ in range(int(rng.integers(0, 5))):  # small objects
+        centre = tuple(int(v) for v in rng.integers(0, size, size=2))
+        cv2.circle(label, centre, int(rng.integers(1, 6)), int(rng.integers(0, num_classes)), -1)
+    if rng.random() < 0.3:
+        centre = tuple(int(v) for v in rng.integers(0, size, size=2))
+        cv2.circle(label, centre, int(rng.integers(2, 10)), IGNORE_INDEX, -1)
+    return label
+
+
+def boundary_pixels(label: np.ndarray) -> np.ndarray:
+    """(N, 2) coordinates of pixels whose right or lower neighbour has another label."""
+    edge = np.zeros(label.shape, bool)
+    edge[:, :-1] |= label[:, :-1] != label[:, 1:]
+    edge[:-1, :] |= label[:-1, :] != label[1:, :]
+    return np.argwhere(edge)
+
+
+@dataclass
+class MaskSource:
+    """Where crops come from: real label maps (or procedural layouts) and their palette."""
+
+    maskige: Maskige
+    label_maps: Optional[List[np.ndarray]] = None  # None: procedural layouts
+    boundary_crop_prob: float = 0.8
+
+    def sample(self, rng: np.random.Generator, crop: int) -> np.ndarray:
+        if self.label_maps is None:
+            return procedural_layout(rng, crop, self.maskige.num_classes)
+        label = self.label_maps[int(rng.integers(len(self.label_maps)))]
+        scale = float(np.exp(rng.uniform(np.log(0.5), np.log(1.5))))
+        if abs(scale - 1) > 0.05:
+            label = cv2.resize(label, None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST)
+        if rng.random() < 0.5:
+            label = label[:, ::-1]
+        h, w = label.shape
+        if h < crop or w < crop:
+            label = np.pad(label, ((0, max(0, crop - h)), (0, max(0, crop - w))),
+                           constant_values=IGNORE_INDEX)
+            h, w = label.shape
+        y, x = int(rng.integers(0, h - crop + 1)), int(rng.integers(0, w - crop + 1))
+        if rng.random() < self.boundary_crop_prob:
+            edges = boundary_pixels(label)
+            if len(edges):
+                cy, cx = edges[int(rng.integers(len(edges)))]
+                y = int(np.clip(cy - crop // 2, 0, h - crop))
+                x = int(np.clip(cx - crop // 2, 0, w - crop))
+        return np.ascontiguousarray(label[y:y + crop, x:x + crop])
+
+
+def maskige_loss(logits: Tensor, target: Tensor, labels: Tensor, maskige: Maskige,
+                 temperature: float, ce_weight: float) -> Tensor:
+    """Squared error of the maskige + cross-entropy of X^-1's soft scores (ignore excluded)."""
+    reconstruction = torch.sigmoid(logits)
+    loss = F.mse_loss(reconstruction, target)
+    if ce_weight > 0:
+        scores = maskige.scores(reconstruction) / temperature
+        valid = (labels >= 0) & (labels < maskige.num_classes)
+        if valid.any():
+            counts = torch.bincount(labels[valid].long(), minlength=maskige.num_classes)
+            class_weight = torch.where(counts > 0, counts.float().clamp(min=1).rsqrt(),
+                                       torch.zeros(()))
+            class_weight = class_weight / class_weight[counts > 0].mean()
+            ce = F.cross_entropy(scores, torch.where(valid, labels, -100).long(),
+                                 weight=class_weight, ignore_index=-100)
+            loss = loss + ce_weight * ce
+    return loss
+
+
+def train_maskige_vqvae(model: MaskigeVQVAE, sources: Sequence[MaskSource],
+                        weights: Sequence[float], steps: int, batch_size: int, crop: int,
+                        lr: float = 1e-3, temperature: float = 0.05, ce_weight: float = 1.0,
+                        seed: int = 0, log_every: int = 50,
+                        log: Callable[[str], None] = print,
+                        checkpoint_every: int = 0,
+                        on_checkpoint: Optional[Callable[[int], str]] = None) -> List[dict]:
+    """Train ``model`` in place; returns the logged history.
+
+    Each batch draws ``batch_size`` crops of ``crop`` x ``crop`` labels from one source, chosen
+    with probability proportional to ``weights`` (one palette per batch keeps X^-1 batched).
+    Every ``checkpoint_every`` steps ``on_checkpoint(step)`` runs (evaluate, save) and its
+    returned line is logged.
+    """
+    rng = np.random.default_rng(seed)
+    torch.manual_seed(seed)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
+    warmup = min(200, steps // 10)
+
+    def lr_at(step: int) -> float:
+        if step < warmup:
+            return lr * (step + 1) / warmup
+        return lr * 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, steps - warmup)))
+
+    probs = np.asarray(weights, np.float64) / np.sum(weights)
+    history, start, running = [], time.time(), 0.0
+    model.train()
+    for step in range(steps):
+        source = sources[int(rng.choice(len(sources), p=probs))]
+        labels = torch.from_numpy(np.stack([source.sample(rng, crop) for _ in range(batch_size)]))
+        labels = upsample_mask(labels.long())
+        target = source.maskige.to_maskige(labels)
+        for group in optimizer.param_groups:
+            group['lr'] = lr_at(step)
+        loss = maskige_loss(model.forward_train(target), target, labels, source.maskige,
+                            temperature, ce_weight)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        running += float(loss.detach())
+        if (step + 1) % log_every == 0 or step + 1 == steps:
+            elapsed = time.time() - start
+            entry = dict(step=step + 1, loss=running / ((step % log_every) + 1),
+                         lr=lr_at(step), seconds=elapsed)
+            history.append(entry)
+            eta = elapsed / (step + 1) * (steps - step - 1)
+            log(f'step {step + 1}/{steps}  loss {entry["loss"]:.4f}  lr {entry["lr"]:.2e}  '
+                f'{elapsed / (step + 1):.2f} s/step  eta {eta / 60:.1f} min')
+            running = 0.0
+        if on_checkpoint is not None and checkpoint_every and (step + 1) % checkpoint_every == 0 \
+                and step + 1 < steps:
+            log(on_checkpoint(step + 1))
+    model.freeze()
+    return history
+
+
+def evaluate_on_folder(model: MaskigeVQVAE, maskige: Maskige, folder: str,
+                       label_transform: Optional[Callable[[np.ndarray], np.ndarray]] = None,
+                       limit: Optional[int] = None) -> dict:
+    """Stage-1 reconstruction IoU of ``model`` on the label maps of ``folder`` (the first
+    ``limit`` of them, sorted by name, if given)."""
+    masks = []
+    for label in read_label_maps(folder)[:limit]:
+        if label_transform is not None:
+            label = label_transform(label)
+        masks.append(torch.from_numpy(label.astype(np.int64)))
+    acc = reconstruction_iou(model, maskige, masks)
+    return dict(miou=acc.miou(), per_class_iou=acc.per_class_iou().tolist(), images=len(masks))

@@ -1,0 +1,45 @@
+"""Convert OpenAI's DALL-E dVAE pickles into one plain checkpoint for ``DalleVQVAE``.
+
+    python tools/model_converters/dalle_to_gss.py encoder.pkl decoder.pkl \
+        checkpoints/dalle_dvae.pth
+
+The output holds only tensors and integers (``torch.load(..., weights_only=True)`` reads it);
+configs then use ``vqvae=dict(type='DalleVQVAE', checkpoint='checkpoints/dalle_dvae.pth')``.
+Neither the dall_e package nor trust in the pickles' code is needed.
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+
+import torch  # noqa: E402
+
+from gss.models.vqvae.dalle import DalleVQVAE  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description='DALL-E encoder.pkl + decoder.pkl -> .pth')
+    parser.add_argument('encoder_pkl')
+    parser.add_argument('decoder_pkl')
+    parser.add_argument('out', help='checkpoint to write, e.g. checkpoints/dalle_dvae.pth')
+    parser.add_argument('--overwrite', action='store_true', help='replace an existing OUT')
+    args = parser.parse_args()
+    if osp.exists(args.out) and not args.overwrite:
+        sys.exit(f'dalle_to_gss: {args.out} exists; pass --overwrite to replace it')
+    try:
+        model = DalleVQVAE(encoder_path=args.encoder_pkl, decoder_path=args.decoder_pkl)
+    except (FileNotFoundError, ValueError) as err:
+        sys.exit(f'dalle_to_gss: {err}')
+    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+    partial = args.out + '.partial'
+    torch.save(model.converted_checkpoint(), partial)
+    os.replace(partial, args.out)
+    params = sum(p.numel() for p in model.parameters()) / 1e6
+    print(f'wrote {args.out}: encoder {model.arch["encoder"]}, decoder {model.arch["decoder"]}, '
+          f'{params:.1f} M parameters')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,144 @@
+"""Train the project's maskige VQ-VAE.
+
+    python tools/train_maskige_vqvae.py --out checkpoints/maskige_vqvae.pth \
+        --source LABEL_DIR PALETTE.json [WEIGHT] ...   # real label maps, painted with PALETTE
+        --procedural PALETTE.json [WEIGHT] ...          # generated layouts, painted with PALETTE
+        --eval NAME LABEL_DIR PALETTE.json ...          # stage-1 mIoU reported at the end
+
+Label values outside [0, K) (for example 255, or CamVid's void 11) are ignore. The checkpoint
+is a plain dict (weights, architecture, the command, the evaluation) that loads with
+``weights_only=True``; a JSON log is written beside it.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import sys
+import time
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+import torch  # noqa: E402
+
+from gss.maskige import Maskige  # noqa: E402
+from gss.models.vqvae.maskige_vqvae import DEFAULT_ARCH, MaskigeVQVAE  # noqa: E402
+from gss.models.vqvae.maskige_vqvae_trainer import (MaskSource, evaluate_on_folder,  # noqa: E402
+                                                    read_label_maps, train_maskige_vqvae)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Train the maskige VQ-VAE (FSQ codes, 8x downsampling).')
+    parser.add_argument('--out', required=True, help='checkpoint to write (.pth)')
+    parser.add_argument('--source', nargs='+', action='append', default=[],
+                        metavar='ARG', help='LABEL_DIR PALETTE.json [WEIGHT]')
+    parser.add_argument('--procedural', nargs='+', action='append', default=[],
+                        metavar='ARG', help='PALETTE.json [WEIGHT]')
+    parser.add_argument('--eval', nargs=3, action='append', default=[],
+                        metavar=('NAME', 'LABEL_DIR', 'PALETTE'))
+    parser.add_argument('--steps', type=int, default=2000)
+    parser.add_argument('--batch-size', type=int, default=16)
+    parser.add_argument('--crop', type=int, default=64, help='label crop side (before 2x)')
+    parser.add_argument('--lr', type=float, default=1e-3)
+    parser.add_argument('--ce-weight', type=float, default=1.0)
+    parser.add_argument('--temperature', type=float, default=0.05)
+    parser.add_argument('--hidden-channels', type=int, default=DEFAULT_ARCH['hidden_channels'])
+    parser.add_argument('--num-blocks', type=int, default=DEFAULT_ARCH['num_blocks'])
+    parser.add_argument('--checkpoint-every', type=int, default=500,
+                        help='evaluate (first --eval set) and save every N steps; 0: only at '
+                             'the end')
+    parser.add_argument('--eval-images', type=int, default=30,
+                        help='label maps of the first --eval set used for the periodic check')
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--overwrite', action='store_true',
+                        help='replace an existing --out (refused otherwise)')
+    return parser.parse_args()
+
+
+def _weight(values: list, index: int, option: str) -> float:
+    if len(values) <= index:
+        return 1.0
+    try:
+        return float(values[index])
+    except ValueError:
+        sys.exit(f'{option}: weight must be a number, got {values[index]!r}')
+
+
+def build_sources(args: argparse.Namespace):
+    sources, weights = [], []
+    for values in args.source:
+        if len(values) not in (2, 3):
+            sys.exit('--source takes LABEL_DIR PALETTE.json [WEIGHT]')
+        sources.append(MaskSource(Maskige(values[1]), read_label_maps(values[0])))
+        weights.append(_weight(values, 2, '--source'))
+    for values in args.procedural:
+        if len(values) not in (1, 2):
+            sys.exit('--procedural takes PALETTE.json [WEIGHT]')
+        sources.append(MaskSource(Maskige(values[0])))
+        weights.append(_weight(values, 1, '--procedural'))
+    if not sources:
+        sys.exit('give at least one --source or --procedural')
+    return sources, weights
+
+
+def main() -> None:
+    args = parse_args()
+    if osp.exists(args.out) and not args.overwrite:
+        sys.exit(f'{args.out} exists; pass --overwrite to replace it')
+    try:
+        sources, weights = build_sources(args)
+    except (FileNotFoundError, ValueError) as err:
+        sys.exit(f'train_maskige_vqvae: {err}')
+    model = MaskigeVQVAE(hidden_channels=args.hidden_channels, num_blocks=args.num_blocks,
+                         frozen=False)
+    params_m = sum(p.numel() for p in model.parameters()) / 1e6
+    print(f'MaskigeVQVAE: {params_m:.2f} M parameters, {model.vocab_size} codes, '
+          f'{len(sources)} sources', flush=True)
+    command = ' '.join(['python'] + sys.argv)
+    start = time.time()
+    checks = []
+
+    def periodic_check(step: int) -> str:
+        line = f'step {step}: saved {args.out}'
+        if args.eval:
+            name, folder, palette = args.eval[0]
+            result = evaluate_on_folder(model, Maskige(palette), folder, limit=args.eval_images)
+            checks.append(dict(step=step, name=name, miou=result['miou']))
+            line = (f'step {step}: stage-1 mIoU on {args.eval_images} label maps of {name}: '
+                    f'{result["miou"]:.2f}; saved {args.out}')
+        save(model, args.out, dict(command=command, step=step, checks=checks,
+                                   torch_version=str(torch.__version__)))
+        return line
+
+    history = train_maskige_vqvae(
+        model, sources, weights, args.steps, args.batch_size, args.crop, lr=args.lr,
+        temperature=args.temperature, ce_weight=args.ce_weight, seed=args.seed,
+        log=lambda line: print(line, flush=True), checkpoint_every=args.checkpoint_every,
+        on_checkpoint=periodic_check)
+    train_s = time.time() - start
+    model.round_weights_to_fp16()
+    evaluation = {}
+    for name, folder, palette in args.eval:
+        result = evaluate_on_folder(model, Maskige(palette), folder)
+        evaluation[name] = result
+        per_class = ' '.join(f'{v:.1f}' for v in result['per_class_iou'])
+        print(f'stage-1 reconstruction on {name} ({result["images"]} label maps): '
+              f'mIoU {result["miou"]:.2f}; per class: {per_class}', flush=True)
+    meta = dict(command=command, step=args.steps, train_seconds=train_s,
+                parameters_m=params_m, evaluation=evaluation, history=history, checks=checks,
+                torch_version=str(torch.__version__))
+    save(model, args.out, meta)
+    with open(osp.splitext(args.out)[0] + '.log.json', 'w') as f:
+        json.dump(meta, f, indent=1)
+    print(f'wrote {args.out} ({osp.getsize(args.out) / 1e6:.1f} MB) after {train_s / 60:.1f} min')
+
+
+def save(model: MaskigeVQVAE, path: str, meta: dict) -> None:
+    """Write atomically, so an interrupted run never leaves a truncated checkpoint."""
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    partial = path + '.partial'
+    torch.save(model.checkpoint_dict(**meta), partial)
+    os.replace(partial, path)
+
+
+if __name__ == '__main__':
+    main()

@@ -128,6 +128,12 @@ def install_mmcv_ops_stand_in() -> bool:
     module.__getattr__ = __getattr__
     sys.modules['mmcv.ops'] = module
     mmcv.ops = module
+    # mmcv.cnn's transformer imports this submodule and warns on every `import mmseg` if it
+    # is missing; the placeholder keeps the error for the moment the op is used.
+    deform = types.ModuleType('mmcv.ops.multi_scale_deform_attn')
+    deform.MultiScaleDeformableAttention = _missing_op('MultiScaleDeformableAttention')
+    sys.modules[deform.__name__] = deform
+    module.multi_scale_deform_attn = deform
     return True
 
 

@@ -13,6 +13,7 @@ import os.path as osp
 from typing import Sequence, Union
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 PaletteLike = Union[str, Sequence[Sequence[int]], Tensor]
@@ -102,11 +103,11 @@ class Maskige:
         """2 x.p - ||p||^2 for a block of rows: (B, K, h, W). Larger is nearer.
 
         ||x - p||^2 = ||x||^2 - 2 x.p + ||p||^2, and ||x||^2 is the same for every class, so
-        the nearest colour maximises 2 x.p - ||p||^2: one (K x 3) matrix product per pixel.
+        the nearest colour maximises 2 x.p - ||p||^2: one 1x1 convolution with weights 2p and
+        bias -||p||^2, whose output is the only (B, K, h, W) tensor made.
         """
         colours = self.class_colours.to(maskige_rows)
-        dots = torch.einsum('kc,bchw->bkhw', colours, maskige_rows)
-        return 2 * dots - colours.pow(2).sum(1).view(1, -1, 1, 1)
+        return F.conv2d(maskige_rows, (2 * colours)[:, :, None, None], -colours.pow(2).sum(1))
 
     def scores(self, maskige: Tensor) -> Tensor:
         """Soft X^-1: (B, 3, H, W) maskige -> (B, K, H, W) negative squared colour distances."""

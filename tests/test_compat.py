@@ -97,6 +97,12 @@ class TestMMCVOpsStandIn:
         with pytest.raises(NotImplementedError, match=r'mmcv\.ops\.nms'):
             nms(torch.zeros(1, 4), torch.zeros(1), 0.5)
 
+    def test_deformable_attention_submodule_fails_only_on_use(self):
+        from mmcv.ops.multi_scale_deform_attn import MultiScaleDeformableAttention
+
+        with pytest.raises(NotImplementedError, match='MultiScaleDeformableAttention'):
+            MultiScaleDeformableAttention(embed_dims=8)
+
     def test_missing_op_class_keeps_isinstance_working(self):
         from mmcv.ops import DeformConv2d
 

@@ -52,8 +52,11 @@ def main() -> None:
         from gss.palette_refinement import refine_palette_with_vqvae
         if not (args.vqvae and args.data):
             sys.exit('posterior_learning: --refine needs --vqvae and --data')
-        palette = refine_palette_with_vqvae(palette, args.vqvae, args.data, args.refine,
-                                            args.refine_images)
+        try:
+            palette, _ = refine_palette_with_vqvae(palette, args.vqvae, args.data, args.refine,
+                                                   args.refine_images)
+        except (FileNotFoundError, ValueError) as err:
+            sys.exit(f'posterior_learning: {err}')
         ours = palette_stats(palette[:-1])
     print(json.dumps(palette.tolist()))
     print(f'K={args.num_classes}  min distance {ours["min"]:.1f}  mean {ours["mean"]:.1f}  '

@@ -1,0 +1,122 @@
+"""X^-1 (nearest palette colour) against the brute-force broadcast, side by side in one run.
+
+    python tools/benchmarks/x_inverse.py [--batch 2] [--classes 150] [--size 1024] [--repeats 3]
+
+The brute force is the original GSS code's way: a (B, K, 3, H, W) difference tensor. Prints
+the median time and the peak memory of each (CUDA peak allocation on a GPU; on a CPU the
+peak growth of resident memory over the inputs, sampled every millisecond, in a fresh
+subprocess per method) and the ratios. Both
+methods' outputs are compared for equality first.
+"""
+import argparse
+import json
+import os.path as osp
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+
+import torch  # noqa: E402
+
+from gss.maskige import Maskige, nearest_colour_brute_force  # noqa: E402
+from gss.posterior_learning import maximal_distance_palette  # noqa: E402
+
+
+def make_inputs(batch: int, classes: int, size: int, device: str):
+    maskige = Maskige(maximal_distance_palette(classes).tolist())
+    gen = torch.Generator().manual_seed(0)
+    image = torch.rand(batch, 3, size, size, generator=gen).to(device)
+    return maskige, image
+
+
+def _rss_mb() -> float:
+    with open('/proc/self/statm') as f:
+        return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE') / 2 ** 20
+
+
+class PeakRSS:
+    """Samples the resident set size in a thread; ``peak`` is the largest seen."""
+
+    def __init__(self) -> None:
+        self.peak = _rss_mb()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, _rss_mb())
+            time.sleep(0.001)
+
+    def __enter__(self) -> 'PeakRSS':
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def run_method(method: str, batch: int, classes: int, size: int, repeats: int,
+               device: str) -> dict:
+    maskige, image = make_inputs(batch, classes, size, device)
+    colours = maskige.class_colours.to(device)
+    fn = (lambda: maskige.to_mask(image)) if method == 'gss' else \
+        (lambda: nearest_colour_brute_force(image, colours))
+    sync = torch.cuda.synchronize if device == 'cuda' else (lambda: None)
+    base_rss = _rss_mb()
+    if device == 'cuda':
+        torch.cuda.reset_peak_memory_stats()
+        base_cuda = torch.cuda.memory_allocated()
+    times = []
+    with PeakRSS() as rss:
+        for _ in range(repeats):
+            sync()
+            start = time.perf_counter()
+            fn()
+            sync()
+            times.append(time.perf_counter() - start)
+    if device == 'cuda':
+        peak_mb = (torch.cuda.max_memory_allocated() - base_cuda) / 2 ** 20
+    else:
+        peak_mb = rss.peak - base_rss
+    return dict(seconds=statistics.median(times), peak_mb=peak_mb)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--batch', type=int, default=2)
+    parser.add_argument('--classes', type=int, default=150)
+    parser.add_argument('--size', type=int, default=1024)
+    parser.add_argument('--repeats', type=int, default=3)
+    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--method', choices=['gss', 'brute'], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.method:  # child process: one method, JSON out
+        print(json.dumps(run_method(args.method, args.batch, args.classes, args.size,
+                                    args.repeats, args.device)))
+        return
+    maskige, image = make_inputs(args.batch, args.classes, min(args.size, 256), args.device)
+    same = torch.equal(maskige.to_mask(image),
+                       nearest_colour_brute_force(image, maskige.class_colours.to(args.device)))
+    results = {}
+    for method in ('gss', 'brute'):
+        out = subprocess.run([sys.executable, __file__, '--method', method] + [
+            f'--{k}={v}' for k, v in vars(args).items() if k != 'method' and v is not None],
+            capture_output=True, text=True, check=True)
+        results[method] = json.loads(out.stdout.strip().splitlines()[-1])
+    gss, brute = results['gss'], results['brute']
+    print(f'X^-1, B={args.batch}, K={args.classes}, {args.size}x{args.size}, {args.device}, '
+          f'identical outputs: {same}')
+    print(f'{"method":<28}{"median s":>10}{"peak MB":>10}')
+    print(f'{"gss (1x1 conv, row chunks)":<28}{gss["seconds"]:>10.3f}{gss["peak_mb"]:>10.0f}')
+    print(f'{"brute force (B,K,3,H,W)":<28}{brute["seconds"]:>10.3f}{brute["peak_mb"]:>10.0f}')
+    print(f'ratios: {brute["seconds"] / gss["seconds"]:.1f}x faster, '
+          f'{brute["peak_mb"] / max(gss["peak_mb"], 1):.1f}x less peak memory')
+
+
+if __name__ == '__main__':
+    main()

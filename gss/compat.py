@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import sys
 import types
 import warnings
@@ -237,6 +238,21 @@ def _cpu_backend(backend: str) -> str:
     return 'gloo' if backend in ('nccl', None) else backend
 
 
+SLURM_VARIABLES = ('SLURM_PROCID', 'SLURM_NTASKS', 'SLURM_NODELIST')
+
+
+def check_slurm_environment() -> None:
+    """Fail clearly (instead of a KeyError deep in mmengine) outside an srun task."""
+    missing = [name for name in SLURM_VARIABLES if name not in os.environ]
+    if missing:
+        raise RuntimeError(f'--launcher slurm needs the Slurm task variables {", ".join(missing)}'
+                           f', which srun sets; start the job with tools/slurm_train.sh or '
+                           f'tools/slurm_test.sh (or use --launcher pytorch with torchrun)')
+    if 'MASTER_ADDR' not in os.environ and shutil.which('scontrol') is None:
+        raise RuntimeError('--launcher slurm needs scontrol on PATH to find the master node '
+                           '(or set MASTER_ADDR)')
+
+
 def patch_mmengine_dist_init_for_cpu() -> None:
     """Start torchrun / Slurm processes on machines without CUDA.
 
@@ -261,6 +277,7 @@ def patch_mmengine_dist_init_for_cpu() -> None:
 
     def init_slurm(backend: str = 'nccl', port: Optional[int] = None,
                    init_backend: str = 'torch', **kwargs) -> None:
+        check_slurm_environment()
         if torch.cuda.is_available():
             return original_slurm(backend, port=port, init_backend=init_backend, **kwargs)
         # SLURM_LOCALID is always set by srun; the upstream fallback divides by the GPU count.

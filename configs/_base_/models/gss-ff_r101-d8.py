@@ -1,0 +1,45 @@
+# GSS-FF with a dilated ResNet-101 V1c (strides 1, 2, 1, 1: levels at 1/4, 1/8, 1/8, 1/8), the
+# paper's Cityscapes R101 setting; frozen DALL-E dVAE. ImageNet weights: put mmseg's
+# resnet101_v1c weights at checkpoints/resnet101_v1c.pth (docs/models.md).
+norm_cfg = dict(type='SyncBN', requires_grad=True)
+data_preprocessor = dict(
+    type='SegDataPreProcessor',
+    mean=[123.675, 116.28, 103.53],
+    std=[58.395, 57.12, 57.375],
+    bgr_to_rgb=True,
+    pad_val=0,
+    seg_pad_val=255)
+model = dict(
+    type='GSSEncoderDecoder',
+    data_preprocessor=data_preprocessor,
+    backbone=dict(
+        type='ResNetV1c',
+        depth=101,
+        num_stages=4,
+        out_indices=(0, 1, 2, 3),
+        dilations=(1, 1, 2, 4),
+        strides=(1, 2, 1, 1),
+        norm_cfg=norm_cfg,
+        norm_eval=False,
+        style='pytorch',
+        contract_dilation=True,
+        init_cfg=dict(type='Pretrained', checkpoint='checkpoints/resnet101_v1c.pth')),
+    decode_head=dict(
+        type='GSSFFHead',
+        in_channels=[512, 256, 1024, 2048],
+        in_index=[1, 0, 2, 3],
+        indice_channel_index=1,
+        pixel_channel_index=1,
+        channels=384,
+        indice_seg_channel=512,
+        indice_cls_channel=2048,
+        swin_depth=6,
+        swin_num_heads=16,
+        swin_window_size=7,
+        swin_mlp_ratio=2.0,
+        dropout_ratio=0.1,
+        norm_cfg=norm_cfg,
+        align_corners=False,
+        vqvae=dict(type='DalleVQVAE', checkpoint='checkpoints/dalle_dvae.pth')),
+    train_cfg=dict(),
+    test_cfg=dict(mode='whole'))

@@ -1,0 +1,49 @@
+"""Segment one image with a trained model and write the mask over it (and GSS's maskige).
+
+    python demo/image_demo.py IMAGE CONFIG CHECKPOINT --out-file out.png \
+        [--maskige-file maskige.png] [--device cpu] [--opacity 0.5]
+"""
+import argparse
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+import cv2  # noqa: E402
+import torch  # noqa: E402
+
+import gss  # noqa: E402,F401
+from gss.apis import (inference_maskige, inference_model, init_model,  # noqa: E402
+                      show_result_pyplot)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('img')
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('--out-file', required=True, help='the image with the mask over it')
+    parser.add_argument('--maskige-file', help='also write the generated maskige (GSS models)')
+    parser.add_argument('--device', default='cuda:0' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--opacity', type=float, default=0.5)
+    args = parser.parse_args()
+    for path, what in ((args.img, 'image'), (args.config, 'config'),
+                       (args.checkpoint, 'checkpoint')):
+        if not osp.isfile(path):
+            sys.exit(f'image_demo: {what} not found: {path}')
+    model = init_model(args.config, args.checkpoint, device=args.device)
+    result = inference_model(model, args.img)
+    show_result_pyplot(model, args.img, result, opacity=args.opacity, show=False,
+                       out_file=args.out_file, withLabels=False)
+    print(f'wrote {args.out_file}')
+    if args.maskige_file:
+        try:
+            maskige = inference_maskige(model, args.img)
+        except ValueError as err:
+            sys.exit(f'image_demo: {err}')
+        cv2.imwrite(args.maskige_file, cv2.cvtColor(maskige, cv2.COLOR_RGB2BGR))
+        print(f'wrote {args.maskige_file}')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,84 @@
+"""Merge a GSS-FF checkpoint (image network) and a GSS-FT-W checkpoint (learned X^-1).
+
+    python tools/merge_checkpoints.py FF.pth FTW.pth OUT.pth
+    python tools/test.py configs/gss/.../gss-ftw_*.py OUT.pth --eval mIoU
+
+The result holds the FF checkpoint's weights for every key the FT-W model has (image network
+and token branch) and the FT-W checkpoint's ``decode_head.learned_inverse.*``; the FF-only pixel
+branch is dropped. It is a plain state dict (``weights_only=True`` loads it).
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+import gss  # noqa: E402,F401  (weights_only loading of mmengine checkpoints)
+import torch  # noqa: E402
+
+INVERSE_PREFIX = 'decode_head.learned_inverse.'
+
+
+def load_state(path: str, role: str) -> dict:
+    if not osp.isfile(path):
+        sys.exit(f'merge_checkpoints: {role} checkpoint not found: {path}')
+    checkpoint = torch.load(path, map_location='cpu', weights_only=True)
+    state = checkpoint.get('state_dict', checkpoint) if isinstance(checkpoint, dict) else None
+    if not isinstance(state, dict) or not state:
+        sys.exit(f'merge_checkpoints: {path} holds no state_dict')
+    return checkpoint, state
+
+
+def merge(ff_state: dict, ftw_state: dict) -> tuple:
+    """Returns (merged state, keys where the FT-W file's image network differs from FF's)."""
+    inverse = {k: v for k, v in ftw_state.items() if k.startswith(INVERSE_PREFIX)}
+    if not inverse:
+        raise ValueError(f'no {INVERSE_PREFIX}* weights: not a GSS-FT-W checkpoint')
+    if any(k.startswith(INVERSE_PREFIX) for k in ff_state):
+        raise ValueError(f'it has {INVERSE_PREFIX}* weights: a GSS-FT-W checkpoint, not GSS-FF')
+    shared = [k for k in ftw_state if not k.startswith(INVERSE_PREFIX)]
+    missing = [k for k in shared if k not in ff_state]
+    if missing:
+        raise ValueError(f'lacks {len(missing)} weights of the FT-W model, e.g. {missing[:3]}: '
+                         f'not the GSS-FF model this FT-W model was built on')
+    differ = [k for k in shared if not torch.equal(ff_state[k], ftw_state[k])]
+    merged = {k: ff_state[k] for k in shared}
+    merged.update(inverse)
+    return merged, differ
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description='GSS-FF + GSS-FT-W -> one checkpoint')
+    parser.add_argument('ff_checkpoint')
+    parser.add_argument('ftw_checkpoint')
+    parser.add_argument('out')
+    parser.add_argument('--overwrite', action='store_true', help='replace an existing OUT')
+    args = parser.parse_args()
+    if osp.exists(args.out) and not args.overwrite:
+        sys.exit(f'merge_checkpoints: {args.out} exists; pass --overwrite to replace it')
+    ff, ff_state = load_state(args.ff_checkpoint, 'GSS-FF')
+    ftw, ftw_state = load_state(args.ftw_checkpoint, 'GSS-FT-W')
+    try:
+        merged, differ = merge(ff_state, ftw_state)
+    except ValueError as err:
+        role = 'GSS-FT-W' if 'not a GSS-FT-W' in str(err) else 'GSS-FF'
+        path = args.ftw_checkpoint if role == 'GSS-FT-W' else args.ff_checkpoint
+        sys.exit(f'merge_checkpoints: {path}: {err}')
+    meta = dict(ff.get('meta', {}) if isinstance(ff, dict) else {})
+    meta['merged_from'] = dict(ff=osp.abspath(args.ff_checkpoint),
+                               ftw=osp.abspath(args.ftw_checkpoint))
+    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+    partial = args.out + '.partial'
+    torch.save(dict(state_dict=merged, meta=meta), partial)
+    os.replace(partial, args.out)
+    inverse = sum(k.startswith(INVERSE_PREFIX) for k in merged)
+    print(f'wrote {args.out}: {len(merged) - inverse} image-network tensors from '
+          f'{args.ff_checkpoint}, {inverse} X^-1 tensors from {args.ftw_checkpoint}')
+    if differ:
+        print(f'note: {len(differ)} image-network tensors of the FT-W checkpoint differ from '
+              f'the FF checkpoint (e.g. {differ[0]}); the FF ones were used')
+
+
+if __name__ == '__main__':
+    main()

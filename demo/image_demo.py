@@ -1,7 +1,7 @@
 """Segment one image with a trained model and write the mask over it (and GSS's maskige).
 
     python demo/image_demo.py IMAGE CONFIG CHECKPOINT --out-file out.png \
-        [--maskige-file maskige.png] [--device cpu] [--opacity 0.5]
+        [--maskige-file maskige.png] [--device cpu] [--opacity 0.5] [--cfg-options ...]
 """
 import argparse
 import os.path as osp
@@ -11,6 +11,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import cv2  # noqa: E402
 import torch  # noqa: E402
+from mmengine.config import DictAction  # noqa: E402
 
 import gss  # noqa: E402,F401
 from gss.apis import (inference_maskige, inference_model, init_model,  # noqa: E402
@@ -26,15 +27,18 @@ def main() -> None:
     parser.add_argument('--maskige-file', help='also write the generated maskige (GSS models)')
     parser.add_argument('--device', default='cuda:0' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--opacity', type=float, default=0.5)
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config values, e.g. model.decode_head.vqvae.checkpoint=X')
     args = parser.parse_args()
     for path, what in ((args.img, 'image'), (args.config, 'config'),
                        (args.checkpoint, 'checkpoint')):
         if not osp.isfile(path):
             sys.exit(f'image_demo: {what} not found: {path}')
-    model = init_model(args.config, args.checkpoint, device=args.device)
+    model = init_model(args.config, args.checkpoint, device=args.device,
+                       cfg_options=args.cfg_options)
     result = inference_model(model, args.img)
     show_result_pyplot(model, args.img, result, opacity=args.opacity, show=False,
-                       out_file=args.out_file, withLabels=False)
+                       out_file=args.out_file)
     print(f'wrote {args.out_file}')
     if args.maskige_file:
         try:

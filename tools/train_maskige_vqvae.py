@@ -43,11 +43,17 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--temperature', type=float, default=0.05)
     parser.add_argument('--hidden-channels', type=int, default=DEFAULT_ARCH['hidden_channels'])
     parser.add_argument('--num-blocks', type=int, default=DEFAULT_ARCH['num_blocks'])
+    parser.add_argument('--fsq-levels', type=int, nargs='+', default=DEFAULT_ARCH['fsq_levels'],
+                        help='values per latent channel; the vocabulary is their product '
+                             '(default 8 8 5 5 5 = 8000; 8 5 5 5 = 1000 makes the GSS token '
+                             'classifier 8x cheaper)')
     parser.add_argument('--checkpoint-every', type=int, default=500,
                         help='evaluate (first --eval set) and save every N steps; 0: only at '
                              'the end')
     parser.add_argument('--eval-images', type=int, default=30,
                         help='label maps of the first --eval set used for the periodic check')
+    parser.add_argument('--init-from', help='start from this MaskigeVQVAE checkpoint (its '
+                        'architecture) instead of random weights, e.g. to train longer')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--overwrite', action='store_true',
                         help='replace an existing --out (refused otherwise)')
@@ -88,8 +94,12 @@ def main() -> None:
         sources, weights = build_sources(args)
     except (FileNotFoundError, ValueError) as err:
         sys.exit(f'train_maskige_vqvae: {err}')
-    model = MaskigeVQVAE(hidden_channels=args.hidden_channels, num_blocks=args.num_blocks,
-                         frozen=False)
+    try:
+        model = MaskigeVQVAE(checkpoint=args.init_from, frozen=False) if args.init_from else \
+            MaskigeVQVAE(hidden_channels=args.hidden_channels, num_blocks=args.num_blocks,
+                         fsq_levels=args.fsq_levels, frozen=False)
+    except (FileNotFoundError, ValueError) as err:
+        sys.exit(f'train_maskige_vqvae: {err}')
     params_m = sum(p.numel() for p in model.parameters()) / 1e6
     print(f'MaskigeVQVAE: {params_m:.2f} M parameters, {model.vocab_size} codes, '
           f'{len(sources)} sources', flush=True)

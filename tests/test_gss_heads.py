@@ -1,0 +1,167 @@
+"""GSS-FF / GSS-FT-W heads: targets, losses, inference, what is frozen and what is saved."""
+import pytest
+import torch
+from mmengine.config import ConfigDict
+from mmengine.structures import PixelData
+from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
+
+from gss.models.vqvae import MaskigeVQVAE
+
+PALETTE = [[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 0], [0, 0, 0]]
+IN_CHANNELS = [16, 8, 24, 32]
+
+
+def _head_cfg(**extra):
+    cfg = dict(type='GSSFFHead', in_channels=IN_CHANNELS, in_index=[1, 0, 2, 3], channels=16,
+               num_classes=4, palette=PALETTE, indice_seg_channel=16, indice_cls_channel=32,
+               swin_num_heads=2, norm_cfg=dict(type='BN'),
+               vqvae=dict(type='MaskigeVQVAE', hidden_channels=8, num_blocks=1,
+                          fsq_levels=(4, 4, 2)))
+    cfg.update(extra)
+    return cfg
+
+
+def _features(batch=2, size=32):
+    gen = torch.Generator().manual_seed(0)
+    return [torch.randn(batch, 8, size // 4, size // 4, generator=gen),
+            torch.randn(batch, 16, size // 8, size // 8, generator=gen),
+            torch.randn(batch, 24, size // 16, size // 16, generator=gen),
+            torch.randn(batch, 32, size // 32, size // 32, generator=gen)]
+
+
+def _samples(batch=2, size=32, ignore_rows=0):
+    samples = []
+    for i in range(batch):
+        mask = torch.randint(0, 4, (1, size, size), generator=torch.Generator().manual_seed(i))
+        mask[:, :ignore_rows] = 255
+        sample = SegDataSample(metainfo=dict(img_shape=(size, size), pad_shape=(size, size)))
+        sample.gt_sem_seg = PixelData(data=mask)
+        samples.append(sample)
+    return samples
+
+
+def test_token_grid_is_a_quarter_of_the_crop_and_vqvae_is_not_a_parameter():
+    torch.manual_seed(0)
+    head = MODELS.build(_head_cfg())
+    out = head(_features())
+    assert out['token_logits'].shape == (2, 32, 8, 8)  # vocab 32, grid 32 / 4
+    assert out['pixel_logits'].shape == (2, 4, 8, 8)
+    assert not any(k.startswith('vqvae') or '_frozen_vqvae' in k for k in head.state_dict())
+    vqvae_params = {id(p) for p in head.vqvae.parameters()}
+    assert not vqvae_params & {id(p) for p in head.parameters()}
+    head.double()
+    assert next(head.vqvae.parameters()).dtype == torch.float64  # moves with the head
+    head.train()
+    assert not head.vqvae.training
+
+
+def test_targets_fill_ignore_with_the_pixel_branch_and_ignore_touched_cells():
+    torch.manual_seed(0)
+    head = MODELS.build(_head_cfg())
+    seen = {}
+    encode = head.vqvae.encode
+
+    def spy(maskige):
+        seen['maskige'] = maskige
+        return encode(maskige)
+
+    head.vqvae.encode = spy
+    gt = torch.stack([s.gt_sem_seg.data for s in _samples(ignore_rows=5)])
+    pixel_logits = torch.zeros(2, 4, 8, 8)
+    pixel_logits[:, 2] = 1.0  # the pixel branch says class 2 everywhere
+    tokens = head.token_targets(gt, (8, 8), pixel_logits)
+    maskige = seen['maskige']
+    assert maskige.shape == (2, 3, 64, 64)  # 2x the 32 x 32 crop
+    blue = torch.tensor([0.0, 0.0, 1.0]).view(1, 3, 1)
+    assert torch.equal(maskige[:, :, :10].flatten(2), blue.expand(2, 3, 10 * 64))
+    # rows 0-4 of the mask are ignore: 2x -> rows 0-9 -> token rows 0 and 1 are ignored
+    assert (tokens[:, :2] == head.vqvae.vocab_size).all()
+    assert (tokens[:, 2:] < head.vqvae.vocab_size).all()
+    assert torch.equal(tokens[:, 2:], encode(maskige)[:, 2:])
+
+
+def test_losses_weights_and_gradients():
+    torch.manual_seed(0)
+    head = MODELS.build(_head_cfg())
+    losses = head.loss_by_feat(head(_features()), _samples(ignore_rows=3))
+    assert set(losses) == {'loss_token', 'acc_token', 'loss_pixel', 'acc_pixel'}
+    assert losses['loss_pixel'].item() == pytest.approx(0.2 * 1.386, abs=0.15)  # ~0.2 ln 4
+    (losses['loss_token'] + losses['loss_pixel']).backward()
+    assert head.token_classifier[1].weight.grad.abs().sum() > 0
+    assert head.conv_seg.weight.grad.abs().sum() > 0
+
+
+def test_inference_gives_votes_that_sum_to_one_at_the_input_size():
+    torch.manual_seed(0)
+    head = MODELS.build(_head_cfg()).eval()
+    metas = [dict(img_shape=(32, 32), pad_shape=(32, 32))] * 2
+    scores = head.predict(_features(), metas, None)
+    assert scores.shape == (2, 4, 32, 32)
+    assert torch.allclose(scores.sum(1), torch.ones(2, 32, 32), atol=1e-5)
+    maskige = head.generate_maskige(head(_features()))
+    votes = head.maskige_to_scores(maskige)
+    expected = torch.nn.functional.avg_pool2d(votes, 2)
+    assert torch.allclose(scores, expected, atol=1e-5)
+
+
+def test_single_fusion_variant_shares_the_token_fusion():
+    head = MODELS.build(_head_cfg(single_fusion=True))
+    assert head.pixel_fusion is None and head.conv_seg.in_channels == 16
+    assert head(_features())['pixel_logits'].shape == (2, 4, 8, 8)
+
+
+def test_ftw_trains_only_the_learned_inverse():
+    torch.manual_seed(0)
+    head = MODELS.build(_head_cfg(type='GSSFTWHead', post_seg_channel=8, post_swin_num_heads=2))
+    trainable = {n for n, p in head.named_parameters() if p.requires_grad}
+    assert trainable and all(n.startswith('learned_inverse.') for n in trainable)
+    head.train()
+    assert not head.token_fusion.training and head.learned_inverse.training
+    out = head(_features())
+    assert out['inverse_logits'].shape == (2, 4, 64, 64)
+    losses = head.loss_by_feat(out, _samples(ignore_rows=3))
+    assert set(losses) == {'loss_inverse', 'acc_inverse'}
+    losses['loss_inverse'].backward()
+    assert head.learned_inverse.classifier.weight.grad.abs().sum() > 0
+    assert head.token_classifier[1].weight.grad is None
+    scores = head.eval().predict(_features(), [dict(img_shape=(32, 32))] * 2, None)
+    assert scores.shape == (2, 4, 32, 32)
+
+
+def test_frozen_image_network_segmentor():
+    model = MODELS.build(dict(
+        type='GSSEncoderDecoder', freeze_image_network=True,
+        backbone=dict(type='ResNetV1c', depth=18, base_channels=8, stem_channels=8,
+                      out_indices=(0, 1, 2, 3), norm_cfg=dict(type='BN')),
+        decode_head=_head_cfg(type='GSSFTWHead', in_channels=[16, 8, 32, 64],
+                              post_seg_channel=8, post_swin_num_heads=2)))
+    model.train()
+    assert not model.backbone.training
+    assert not any(p.requires_grad for p in model.backbone.parameters())
+    inputs = torch.randn(2, 3, 32, 32)
+    losses = model.loss(inputs, _samples())
+    losses['decode.loss_inverse'].backward()
+    assert all(p.grad is None for p in model.backbone.parameters())
+
+
+def test_slide_inference_through_the_segmentor():
+    torch.manual_seed(0)
+    model = MODELS.build(dict(
+        type='GSSEncoderDecoder',
+        backbone=dict(type='ResNetV1c', depth=18, base_channels=8, stem_channels=8,
+                      out_indices=(0, 1, 2, 3), norm_cfg=dict(type='BN')),
+        decode_head=_head_cfg(in_channels=[16, 8, 32, 64]),
+        test_cfg=ConfigDict(mode='slide', crop_size=(32, 32), stride=(24, 24)))).eval()
+    sample = SegDataSample(metainfo=dict(img_shape=(48, 80), ori_shape=(48, 80),
+                                         pad_shape=(48, 80)))
+    out = model.predict(torch.randn(1, 3, 48, 80), [sample])[0]
+    assert out.seg_logits.data.shape == (4, 48, 80)
+    assert torch.allclose(out.seg_logits.data.sum(0), torch.ones(48, 80), atol=1e-5)
+
+
+def test_maskige_vqvae_vocabulary_sets_the_classifier():
+    torch.manual_seed(0)
+    head = MODELS.build(_head_cfg())
+    assert head.token_classifier[1].out_channels == MaskigeVQVAE(
+        hidden_channels=8, num_blocks=1, fsq_levels=(4, 4, 2)).vocab_size

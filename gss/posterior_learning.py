@@ -9,8 +9,8 @@ deterministically:
    that every class colour is also far from it; run twice, once from the lattice point farthest
    from the ignore colour and once taking the RGB cube's corners first (for small K the corners
    are the optimum, which plain farthest-point sampling misses);
-2. a maximin refinement of each start: repeatedly move the colours of the closest pair apart along the line
-   joining them, on the lattice, while the minimum distance grows.
+2. a maximin refinement of each start: repeatedly move the colours of the closest pair apart
+   along the line joining them, on the lattice, while the minimum distance grows.
 """
 from __future__ import annotations
 

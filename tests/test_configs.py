@@ -10,7 +10,7 @@ from mmengine.config import Config
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
-from gss.models.vqvae.dalle import DalleDecoder, DalleEncoder
+from gss.models.vqvae.dalle import write_random_dalle_checkpoint
 from gss.models.vqvae.maskige_vqvae import MaskigeVQVAE
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -25,13 +25,9 @@ def random_vqvae_files(tmp_path_factory):
     maskige = str(folder / 'maskige.pth')
     torch.save(MaskigeVQVAE(hidden_channels=16, num_blocks=1, fsq_levels=(4, 4)).checkpoint_dict(),
                maskige)
-    enc_arch = dict(group_count=4, n_hid=8, n_blk_per_group=1, input_channels=3, vocab_size=32)
-    dec_arch = dict(group_count=4, n_init=8, n_hid=8, n_blk_per_group=1, output_channels=3,
-                    vocab_size=32)
-    dalle = str(folder / 'dalle.pth')
-    torch.save(dict(encoder=DalleEncoder(**enc_arch).state_dict(),
-                    decoder=DalleDecoder(**dec_arch).state_dict(),
-                    arch=dict(encoder=enc_arch, decoder=dec_arch)), dalle)
+    dalle = write_random_dalle_checkpoint(
+        str(folder / 'dalle.pth'), dict(n_hid=8, n_blk_per_group=1, vocab_size=32),
+        dict(n_init=8, n_hid=8, n_blk_per_group=1, vocab_size=32))
     return dict(MaskigeVQVAE=maskige, DalleVQVAE=dalle)
 
 

@@ -126,3 +126,19 @@ def test_demo_writes_overlay_and_maskige(ff_run, setup):
     import cv2
     assert cv2.imread(str(out)).shape[:2] == (128, 128)
     assert cv2.imread(str(maskige)).shape[:2] == (256, 256)
+
+
+def test_missing_backbone_weights_are_named_before_training(setup, tmp_path):
+    from mmengine.config import Config
+
+    from gss.engine import check_weight_files
+
+    config = 'configs/gss/cityscapes/gss-ff_r101-d8_80k_cityscapes-768x768.py'
+    cfg = Config.fromfile(osp.join(REPO_ROOT, config))
+    with pytest.raises(FileNotFoundError, match=r'weights not found: checkpoints/resnet101_v1c.pth '
+                       r'\(config key model.backbone.init_cfg.checkpoint\).*'
+                       r'--cfg-options model.backbone.init_cfg=None'):
+        check_weight_files(cfg)
+    cfg.model.backbone.init_cfg = None
+    cfg.load_from = None
+    check_weight_files(cfg)  # nothing else is needed before training

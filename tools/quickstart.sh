@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Set up and run the main job on the built-in toy scenes, from a fresh clone:
+# Set up and run the main job (GSS-FF on the built-in toy scenes), from a fresh clone:
 #   bash tools/quickstart.sh [CONFIG]
 # installs the stack, generates the dataset, trains, evaluates, prints mIoU and where outputs are.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
-CONFIG=${1:-configs/baseline/upernet_effnet-lite0_1k_toy-128x128.py}
+CONFIG=${1:-configs/gss/toy/gss-ff_effnet-lite0_1k_toy-128x128.py}
 NAME=$(basename "$CONFIG" .py)
 WORK_DIR=${WORK_DIR:-work_dirs/$NAME}
 

@@ -27,7 +27,8 @@ from gss.models.vqvae.maskige_vqvae_trainer import (MaskSource, evaluate_on_fold
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description='Train the maskige VQ-VAE (FSQ codes, 8x downsampling).')
+    parser = argparse.ArgumentParser(
+        description='Train the maskige VQ-VAE (FSQ codes, 8x downsampling).')
     parser.add_argument('--out', required=True, help='checkpoint to write (.pth)')
     parser.add_argument('--source', nargs='+', action='append', default=[],
                         metavar='ARG', help='LABEL_DIR PALETTE.json [WEIGHT]')

@@ -1,6 +1,7 @@
 """Pictures of stage 1: image | mask | maskige X(mask) | reconstructed maskige | decoded mask.
 
-    python tools/visualize_maskige.py configs/gss/camvid/reconstruction_maskige-vqvae_camvid-360x480.py \
+    python tools/visualize_maskige.py \
+        configs/gss/camvid/reconstruction_maskige-vqvae_camvid-360x480.py \
         --num 4 --out-dir work_dirs/maskige_pictures
 
 CONFIG is a stage-1 reconstruction config (it names the dataset, the palette and the VQ-VAE).

@@ -1,5 +1,5 @@
 # GSS-FT-W, swin-l, Cityscapes: X^-1 learned for 40k iterations on the frozen GSS-FF network.
-# Start from the GSS-FF checkpoint: --load-from work_dirs/gss-ff_swin-l_80k_cityscapes-768x768/iter_80000.pth
+# Starts from the GSS-FF run's last checkpoint (load_from below, or --load-from CKPT).
 _base_ = [
     '../../_base_/models/gss-ff_swin-l.py', '../../_base_/datasets/cityscapes_768x768.py',
     '../../_base_/default_runtime.py', '../../_base_/schedules/schedule_40k_ftw.py'

@@ -23,7 +23,6 @@ from torch import Tensor, nn
 
 from gss.maskige import Maskige, PaletteLike
 from gss.models.heads.frozen_vqvae_holder import FrozenVQVAEHolder
-from gss.stage1 import IGNORE_INDEX
 
 
 class LevelFusion(nn.Module):

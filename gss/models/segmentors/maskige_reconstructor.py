@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import List, Optional
 
-import torch
 from mmengine.structures import PixelData
 from mmseg.models.segmentors.base import BaseSegmentor
 from mmseg.registry import MODELS

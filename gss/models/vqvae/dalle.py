@@ -237,6 +237,18 @@ def _load_checkpoint(path: str) -> dict:
     return state
 
 
+def write_random_dalle_checkpoint(path: str, encoder_arch: Optional[dict] = None,
+                                  decoder_arch: Optional[dict] = None) -> str:
+    """A converted-format checkpoint of randomly initialised dVAE halves (default: the released
+    architecture), for tests and speed benchmarks, which do not depend on the weights."""
+    encoder_arch = dict(ENCODER_DEFAULTS, **(encoder_arch or {}))
+    decoder_arch = dict(DECODER_DEFAULTS, **(decoder_arch or {}))
+    torch.save(dict(encoder=DalleEncoder(**encoder_arch).state_dict(),
+                    decoder=DalleDecoder(**decoder_arch).state_dict(),
+                    arch=dict(encoder=encoder_arch, decoder=decoder_arch)), path)
+    return path
+
+
 @VQVAES.register_module()
 class DalleVQVAE(FrozenVQVAE):
     """OpenAI's dVAE (8192 codes, 8x downsampling), frozen, as GSS uses it.

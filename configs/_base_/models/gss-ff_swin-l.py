@@ -1,18 +1,11 @@
-# GSS-FF with Swin-L (ImageNet-22k, window 12, 384 pretraining); frozen DALL-E dVAE. ImageNet
-# weights: put mmseg's converted swin_large_patch4_window12_384_22k weights at
+# GSS-FF with Swin-L (ImageNet-22k, window 12, 384 pretraining); frozen DALL-E dVAE. The head is
+# the R101 base's with Swin-L's channels and 2 Swin blocks. ImageNet weights: put mmseg's
+# converted swin_large_patch4_window12_384_22k weights at
 # checkpoints/swin_large_patch4_window12_384_22k.pth (docs/models.md).
-norm_cfg = dict(type='SyncBN', requires_grad=True)
-data_preprocessor = dict(
-    type='SegDataPreProcessor',
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    bgr_to_rgb=True,
-    pad_val=0,
-    seg_pad_val=255)
+_base_ = ['./gss-ff_r101-d8.py']
 model = dict(
-    type='GSSEncoderDecoder',
-    data_preprocessor=data_preprocessor,
     backbone=dict(
+        _delete_=True,
         type='SwinTransformer',
         pretrain_img_size=384,
         embed_dims=192,
@@ -30,22 +23,4 @@ model = dict(
         norm_cfg=dict(type='LN', requires_grad=True),
         init_cfg=dict(type='Pretrained',
                       checkpoint='checkpoints/swin_large_patch4_window12_384_22k.pth')),
-    decode_head=dict(
-        type='GSSFFHead',
-        in_channels=[384, 192, 768, 1536],
-        in_index=[1, 0, 2, 3],
-        indice_channel_index=1,
-        pixel_channel_index=1,
-        channels=384,
-        indice_seg_channel=512,
-        indice_cls_channel=2048,
-        swin_depth=2,
-        swin_num_heads=16,
-        swin_window_size=7,
-        swin_mlp_ratio=2.0,
-        dropout_ratio=0.1,
-        norm_cfg=norm_cfg,
-        align_corners=False,
-        vqvae=dict(type='DalleVQVAE', checkpoint='checkpoints/dalle_dvae.pth')),
-    train_cfg=dict(),
-    test_cfg=dict(mode='whole'))
+    decode_head=dict(in_channels=[384, 192, 768, 1536], swin_depth=2))

@@ -80,13 +80,36 @@ def test_ff_dist_test_prints_miou(ff_run, setup):
     assert 0 <= float(re.findall(r'mIoU: ([\d.]+)', result.stdout + result.stderr)[-1]) <= 100
 
 
-def test_ftw_from_ff_then_merge_then_test(ff_run, setup):
+@pytest.fixture(scope='module')
+def ftw_run(ff_run, setup):
     work_dir, _ = ff_run
-    tmp, env, options, data_root = setup
-    ftw_dir = tmp / 'ftw'
+    ftw_dir = setup[0] / 'ftw'
     result = _train(FTW, ftw_dir, 2, setup, '--load-from', str(work_dir / 'iter_4.pth'))
     assert result.returncode == 0, result.stderr[-3000:]
     assert 'loss_inverse' in result.stdout + result.stderr
+    return ftw_dir
+
+
+def test_ftw_resumes_its_own_run_not_the_ff_checkpoint(ff_run, ftw_run, setup, tmp_path):
+    work_dir, _ = ff_run
+    resumed = tmp_path / 'ftw'
+    resumed.mkdir()
+    for name in ('iter_2.pth', 'last_checkpoint'):
+        text = (ftw_run / name).read_bytes()
+        (resumed / name).write_bytes(text.replace(str(ftw_run).encode(), str(resumed).encode())
+                                     if name == 'last_checkpoint' else text)
+    result = _train(FTW, resumed, 4, setup, '--load-from', str(work_dir / 'iter_4.pth'),
+                    '--resume')
+    assert result.returncode == 0, result.stderr[-3000:]
+    log = result.stdout + result.stderr
+    assert f'Load checkpoint from {resumed}/iter_2.pth' in log
+    assert re.search(r'Iter\(train\) \[3/4\]', log)
+
+
+def test_ftw_from_ff_then_merge_then_test(ff_run, ftw_run, setup):
+    work_dir, _ = ff_run
+    tmp, env, options, data_root = setup
+    ftw_dir = ftw_run
     merged = tmp / 'merged.pth'
     result = _run([sys.executable, 'tools/merge_checkpoints.py', str(work_dir / 'iter_4.pth'),
                    str(ftw_dir / 'iter_2.pth'), str(merged)], env)

@@ -9,7 +9,7 @@ import gss  # noqa: E402,F401  (compatibility patches and registries first)
 from gss.engine import check_weight_files, prepare_config, use_amp  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
+from mmengine.runner import Runner, find_latest_checkpoint  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -42,7 +42,15 @@ def main() -> None:
     if args.load_from:
         cfg.load_from = args.load_from
     if args.resume == 'auto':
-        cfg.resume = True
+        # mmengine would resume from load_from when a config sets it (GSS-FT-W points it at
+        # its GSS-FF checkpoint): resume from this run's own latest checkpoint instead, and
+        # start as configured when there is none yet.
+        latest = find_latest_checkpoint(cfg.work_dir) if osp.isdir(cfg.work_dir) else None
+        if latest:
+            cfg.resume, cfg.load_from = True, latest
+        else:
+            print(f'--resume: no checkpoint in {cfg.work_dir} yet; starting from the '
+                  f'beginning', flush=True)
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume

@@ -45,7 +45,7 @@ def load_val_masks(data_config: str, limit: int) -> List[torch.Tensor]:
     from gss.datasets.data_roots import check_data_roots
 
     cfg = Config.fromfile(data_config)
-    check_data_roots(cfg)
+    check_data_roots(cfg, keys=('val_dataloader',))
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     dataset_cfg = cfg.val_dataloader.dataset.copy()
     dataset_cfg.pipeline = []

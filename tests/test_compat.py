@@ -168,8 +168,11 @@ def _sync_bn_worker(rank: int, world_size: int, port: int, queue) -> None:
     out = ddp(data[rank])
     (out * target[rank]).sum().backward()
     bn = ddp.module[1]
-    queue.put((rank, dist.get_backend(), type(bn).__name__, out.detach(),
-               bn.running_mean.clone(), bn.running_var.clone(), ddp.module[0].weight.grad.clone()))
+    # numpy arrays travel by value; tensors would travel as shared-memory handles that die
+    # with this process if the parent reads the queue late (a loaded machine).
+    queue.put((rank, dist.get_backend(), type(bn).__name__, out.detach().numpy(),
+               bn.running_mean.numpy(), bn.running_var.numpy(),
+               ddp.module[0].weight.grad.numpy()))
     dist.barrier()
     dist.destroy_process_group()
 
@@ -182,7 +185,7 @@ def test_two_cpu_processes_sync_batch_norm_equals_full_batch_norm(free_port):
              for r in range(world_size)]
     for p in procs:
         p.start()
-    results = sorted(queue.get(timeout=120) for _ in range(world_size))
+    results = sorted(queue.get(timeout=300) for _ in range(world_size))  # spawn + imports
     for p in procs:
         p.join(timeout=60)
         assert p.exitcode == 0
@@ -194,7 +197,8 @@ def test_two_cpu_processes_sync_batch_norm_equals_full_batch_norm(free_port):
     out = model(data.flatten(0, 1))
     # DDP averages gradients over ranks, so the reference loss is the mean of the rank losses.
     ((out * target.flatten(0, 1)).sum() / world_size).backward()
-    for rank, backend, bn_type, rank_out, mean, var, grad in results:
+    for rank, backend, bn_type, *arrays in results:
+        rank_out, mean, var, grad = (torch.from_numpy(a) for a in arrays)
         assert backend == 'gloo' and bn_type == 'CPUSyncBatchNorm'
         torch.testing.assert_close(rank_out, out[rank * 4:(rank + 1) * 4].detach())
         torch.testing.assert_close(mean, model[1].running_mean)

@@ -7,7 +7,7 @@ missing folder gives one line naming the path and what to do.
 from __future__ import annotations
 
 import os.path as osp
-from typing import Iterator, Tuple
+from typing import Iterator, Sequence, Tuple
 
 from mmengine.config import Config
 
@@ -36,9 +36,11 @@ def _datasets(node: dict) -> Iterator[dict]:
             yield from _datasets(item)
 
 
-def iter_data_folders(cfg: Config) -> Iterator[Tuple[str, str, str]]:
-    """Yield ``(dataloader key, dataset type, folder)`` for each image and label folder."""
-    for key in DATALOADER_KEYS:
+def iter_data_folders(cfg: Config, keys: Sequence[str] = DATALOADER_KEYS
+                      ) -> Iterator[Tuple[str, str, str]]:
+    """Yield ``(dataloader key, dataset type, folder)`` for each image and label folder of the
+    dataloaders ``keys``."""
+    for key in keys:
         loader = cfg.get(key)
         if not loader:
             continue
@@ -50,9 +52,10 @@ def iter_data_folders(cfg: Config) -> Iterator[Tuple[str, str, str]]:
                 yield key, str(dataset.get('type', '?')), folder
 
 
-def check_data_roots(cfg: Config) -> None:
-    """Raise ``FileNotFoundError`` (one line) for the first missing data folder of ``cfg``."""
-    for key, dataset_type, folder in iter_data_folders(cfg):
+def check_data_roots(cfg: Config, keys: Sequence[str] = DATALOADER_KEYS) -> None:
+    """Raise ``FileNotFoundError`` (one line) for the first missing data folder of the
+    dataloaders ``keys`` of ``cfg``."""
+    for key, dataset_type, folder in iter_data_folders(cfg, keys):
         if folder and not osp.isdir(folder):
             root = osp.dirname(osp.dirname(folder)) if dataset_type == 'ToyScenesDataset' \
                 else folder

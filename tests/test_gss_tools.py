@@ -14,7 +14,7 @@ from tests.conftest import REPO_ROOT, find_free_port
 from tests.test_tools import SMALL_RUN
 
 FF = 'configs/gss/toy/gss-ff_effnet-lite0_1k_toy-128x128.py'
-FTW = 'configs/gss/toy/gss-ftw_effnet-lite0_1k-500_toy-128x128.py'
+FTW = 'configs/gss/toy/gss-ftw_effnet-lite0_1k-300_toy-128x128.py'
 
 
 def _run(args, env, timeout=400):

@@ -88,12 +88,11 @@ class MaskigeVQVAE(FrozenVQVAE):
             state = load_maskige_vqvae_checkpoint(checkpoint)
             arch.update(state['arch'])
         given = dict(hidden_channels=hidden_channels, num_blocks=num_blocks,
-                     fsq_levels=fsq_levels)
+                     fsq_levels=None if fsq_levels is None else [int(v) for v in fsq_levels])
         for key, value in given.items():
             if value is None:
                 continue
-            if state is not None and tuple(value if key == 'fsq_levels' else [value]) != tuple(
-                    arch[key] if key == 'fsq_levels' else [arch[key]]):
+            if state is not None and value != arch[key]:
                 raise ValueError(f'MaskigeVQVAE: {key}={value} disagrees with checkpoint '
                                  f'{checkpoint} ({key}={arch[key]})')
             arch[key] = value

@@ -1,0 +1,17 @@
+# GSS-FT-W on the toy scenes: X^-1 learned for 300 iterations on top of the frozen GSS-FF
+# network of gss-ff_effnet-lite0_1k_toy-128x128.py (its final checkpoint, or --load-from).
+# The learned X^-1 runs Swin blocks over every pixel of the 2x-resolution maskige, by far the
+# most expensive part on a CPU; it is kept narrow here (32 channels, MLP ratio 2, batch 4).
+_base_ = './gss-ff_effnet-lite0_1k_toy-128x128.py'
+model = dict(
+    freeze_image_network=True,
+    decode_head=dict(type='GSSFTWHead', post_seg_channel=32, post_swin_depth=1,
+                     post_swin_num_heads=2, post_swin_window_size=7, post_swin_mlp_ratio=2.0))
+load_from = 'work_dirs/gss-ff_effnet-lite0_1k_toy-128x128/iter_1000.pth'
+train_dataloader = dict(batch_size=4)
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0, end=30),
+    dict(type='PolyLR', eta_min=0.0, power=1.0, begin=30, end=300, by_epoch=False),
+]
+train_cfg = dict(max_iters=300, val_interval=150)
+default_hooks = dict(checkpoint=dict(interval=150))

@@ -14,7 +14,8 @@ def _run(args):
 def test_x_inverse_benchmark_checks_equality_and_prints_ratios():
     out = _run(['tools/benchmarks/x_inverse.py', '--batch', '1', '--classes', '19', '--size',
                 '128', '--repeats', '1'])
-    assert 'identical outputs: True' in out and 'x faster' in out and 'less peak memory' in out
+    agree = float(out.split('same labels as brute force: ')[1].split(' %')[0])
+    assert agree >= 99.99 and 'x faster' in out and 'less peak memory' in out
 
 
 def test_vqvae_speed_benchmark():

@@ -29,7 +29,14 @@ def test_to_mask_equals_brute_force_on_arbitrary_colours(ade_maskige):
     gen = torch.Generator().manual_seed(0)
     image = torch.rand(2, 3, 150, 97, generator=gen)  # more rows than one chunk, odd width
     expected = nearest_colour_brute_force(image, ade_maskige.class_colours)
-    assert torch.equal(ade_maskige.to_mask(image), expected)
+    ours = ade_maskige.to_mask(image)
+    # Ties aside: where the two differ, both colours must be equally near in float64.
+    distances = (image.double()[:, None] - ade_maskige.class_colours.double()[
+        None, :, :, None, None]).pow(2).sum(2)
+    gap = (distances.gather(1, ours[:, None]) - distances.gather(1, expected[:, None])).abs()
+    differ = ours != expected
+    assert differ.float().mean() < 1e-3
+    assert (gap[:, 0][differ] < 1e-5).all()
 
 
 def test_scores_are_negative_squared_distances(ade_maskige):

@@ -27,12 +27,14 @@ def check_weight_files(cfg: Config) -> None:
     """Raise FileNotFoundError naming the file, the config key and the fix, for a missing
     ``load_from`` or local ``Pretrained`` backbone checkpoint."""
     found = list(_pretrained_paths(cfg.get('model', {}), 'model'))
-    if cfg.get('load_from') and not cfg.get('resume'):
-        found.append((cfg.load_from, 'load_from'))
+    if cfg.get('load_from'):
+        found.append((cfg.load_from, 'resume' if cfg.get('resume') else 'load_from'))
     for path, key in found:
         if str(path).startswith(_REMOTE) or osp.isfile(path):
             continue
-        if key == 'load_from':
+        if key == 'resume':
+            hint = 'pass an existing checkpoint to --resume, or --resume alone for the latest'
+        elif key == 'load_from':
             hint = ('train the model it starts from first (GSS-FT-W starts from a GSS-FF '
                     'checkpoint) or pass --load-from CKPT')
         else:

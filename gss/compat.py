@@ -200,6 +200,18 @@ def allow_mmengine_checkpoints_in_weights_only_load() -> bool:
     return True
 
 
+def save_atomically(obj, path: str) -> None:
+    """``torch.save`` to ``path.partial``, fsync, then rename: an interrupted save never leaves
+    a truncated file under ``path`` (the previous one, if any, stays intact)."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    partial = f'{path}.partial'
+    with open(partial, 'wb') as f:
+        torch.save(obj, f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(partial, path)
+
+
 def make_checkpoint_saving_atomic() -> None:
     """Write local checkpoints to a temporary file and rename it into place.
 
@@ -219,13 +231,7 @@ def make_checkpoint_saving_atomic() -> None:
                         backend_args=None) -> None:
         if '://' in str(filename) or file_client_args or backend_args:
             return original_save(checkpoint, filename, file_client_args, backend_args)
-        os.makedirs(os.path.dirname(os.path.abspath(filename)), exist_ok=True)
-        partial = f'{filename}.partial'
-        with open(partial, 'wb') as f:
-            torch.save(checkpoint, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(partial, filename)
+        save_atomically(checkpoint, filename)
 
     save_checkpoint.__gss_patched__ = True
     runner_module.save_checkpoint = save_checkpoint

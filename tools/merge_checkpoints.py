@@ -8,7 +8,6 @@ and token branch) and the FT-W checkpoint's ``decode_head.learned_inverse.*``; t
 branch is dropped. It is a plain state dict (``weights_only=True`` loads it).
 """
 import argparse
-import os
 import os.path as osp
 import sys
 
@@ -16,6 +15,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import gss  # noqa: E402,F401  (weights_only loading of mmengine checkpoints)
 import torch  # noqa: E402
+
+from gss.compat import save_atomically  # noqa: E402
 
 INVERSE_PREFIX = 'decode_head.learned_inverse.'
 
@@ -68,10 +69,7 @@ def main() -> None:
     meta = dict(ff.get('meta', {}) if isinstance(ff, dict) else {})
     meta['merged_from'] = dict(ff=osp.abspath(args.ff_checkpoint),
                                ftw=osp.abspath(args.ftw_checkpoint))
-    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-    partial = args.out + '.partial'
-    torch.save(dict(state_dict=merged, meta=meta), partial)
-    os.replace(partial, args.out)
+    save_atomically(dict(state_dict=merged, meta=meta), args.out)
     inverse = sum(k.startswith(INVERSE_PREFIX) for k in merged)
     print(f'wrote {args.out}: {len(merged) - inverse} image-network tensors from '
           f'{args.ff_checkpoint}, {inverse} X^-1 tensors from {args.ftw_checkpoint}')

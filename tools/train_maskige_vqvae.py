@@ -11,7 +11,6 @@ is a plain dict (weights, architecture, the command, the evaluation) that loads 
 """
 import argparse
 import json
-import os
 import os.path as osp
 import sys
 import time
@@ -20,6 +19,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import torch  # noqa: E402
 
+from gss.compat import save_atomically  # noqa: E402
 from gss.maskige import Maskige  # noqa: E402
 from gss.models.vqvae.maskige_vqvae import DEFAULT_ARCH, MaskigeVQVAE  # noqa: E402
 from gss.models.vqvae.maskige_vqvae_trainer import (MaskSource, evaluate_on_folder,  # noqa: E402
@@ -145,10 +145,7 @@ def main() -> None:
 
 def save(model: MaskigeVQVAE, path: str, meta: dict) -> None:
     """Write atomically, so an interrupted run never leaves a truncated checkpoint."""
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    partial = path + '.partial'
-    torch.save(model.checkpoint_dict(**meta), partial)
-    os.replace(partial, path)
+    save_atomically(model.checkpoint_dict(**meta), path)
 
 
 if __name__ == '__main__':

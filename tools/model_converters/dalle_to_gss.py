@@ -8,14 +8,13 @@ configs then use ``vqvae=dict(type='DalleVQVAE', checkpoint='checkpoints/dalle_d
 Neither the dall_e package nor trust in the pickles' code is needed.
 """
 import argparse
-import os
 import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-import torch  # noqa: E402
 
+from gss.compat import save_atomically  # noqa: E402
 from gss.models.vqvae.dalle import DalleVQVAE  # noqa: E402
 
 
@@ -32,10 +31,7 @@ def main() -> None:
         model = DalleVQVAE(encoder_path=args.encoder_pkl, decoder_path=args.decoder_pkl)
     except (FileNotFoundError, ValueError) as err:
         sys.exit(f'dalle_to_gss: {err}')
-    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-    partial = args.out + '.partial'
-    torch.save(model.converted_checkpoint(), partial)
-    os.replace(partial, args.out)
+    save_atomically(model.converted_checkpoint(), args.out)
     params = sum(p.numel() for p in model.parameters()) / 1e6
     print(f'wrote {args.out}: encoder {model.arch["encoder"]}, decoder {model.arch["decoder"]}, '
           f'{params:.1f} M parameters')

@@ -33,9 +33,10 @@ from gss.models.vqvae.maskige_vqvae import MaskigeVQVAE
 from gss.stage1 import IGNORE_INDEX, reconstruction_iou, upsample_mask
 
 
-def read_label_maps(folder: str, suffix: str = '.png') -> List[np.ndarray]:
-    """All single-channel label maps of a folder, as uint8 arrays."""
-    paths = sorted(glob.glob(osp.join(folder, f'*{suffix}')))
+def read_label_maps(folder: str, suffix: str = '.png',
+                    limit: Optional[int] = None) -> List[np.ndarray]:
+    """The single-channel label maps of a folder (the first ``limit`` by name), as arrays."""
+    paths = sorted(glob.glob(osp.join(folder, f'*{suffix}')))[:limit]
     if not paths:
         raise FileNotFoundError(f'no *{suffix} label maps in {folder}')
     return [cv2.imread(p, cv2.IMREAD_UNCHANGED) for p in paths]
@@ -186,7 +187,7 @@ def evaluate_on_folder(model: MaskigeVQVAE, maskige: Maskige, folder: str,
     """Stage-1 reconstruction IoU of ``model`` on the label maps of ``folder`` (the first
     ``limit`` of them, sorted by name, if given)."""
     masks = []
-    for label in read_label_maps(folder)[:limit]:
+    for label in read_label_maps(folder, limit=limit):
         if label_transform is not None:
             label = label_transform(label)
         masks.append(torch.from_numpy(label.astype(np.int64)))

@@ -7,14 +7,37 @@ gss through ``custom_imports``); :func:`inference_maskige` adds GSS's generated 
 """
 from __future__ import annotations
 
-from typing import Union
+from typing import Optional, Union
 
 import numpy as np
 import torch
-from mmseg.apis import inference_model, init_model, show_result_pyplot
+from mmengine.config import Config
+from mmengine.runner import load_checkpoint
+from mmseg.apis import inference_model, show_result_pyplot
+from mmseg.apis import init_model as mmseg_init_model
 from mmseg.apis.inference import _preprare_data  # mmseg's own test-pipeline preparation
+from mmseg.registry import DATASETS
 
 __all__ = ['init_model', 'inference_model', 'inference_maskige', 'show_result_pyplot']
+
+
+def init_model(config: Union[str, Config], checkpoint: Optional[str] = None,
+               device: str = 'cuda:0', cfg_options: Optional[dict] = None) -> torch.nn.Module:
+    """MMSegmentation's ``init_model``, also for plain state dicts (the shipped checkpoints in
+    ``checkpoints/``, which carry no ``meta``): class names and palette then come from the
+    config's test dataset instead of a guess from the number of classes."""
+    model = mmseg_init_model(config, None, device, cfg_options)
+    meta = {}
+    if checkpoint is not None:
+        loaded = load_checkpoint(model, checkpoint, map_location='cpu')
+        meta = loaded.get('meta', {}) if isinstance(loaded, dict) else {}
+    if meta.get('dataset_meta'):
+        model.dataset_meta = meta['dataset_meta']
+    else:
+        dataset_type = DATASETS.get(model.cfg.test_dataloader.dataset.type)
+        info = dataset_type.METAINFO
+        model.dataset_meta = dict(classes=info['classes'], palette=info['palette'])
+    return model
 
 
 @torch.no_grad()

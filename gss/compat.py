@@ -8,6 +8,7 @@ upstream behaviour is actually broken, so a full mmcv build or a fixed mmengine 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import shutil
 import sys
@@ -200,13 +201,17 @@ def allow_mmengine_checkpoints_in_weights_only_load() -> bool:
     return True
 
 
-def save_atomically(obj, path: str) -> None:
-    """``torch.save`` to ``path.partial``, fsync, then rename: an interrupted save never leaves
-    a truncated file under ``path`` (the previous one, if any, stays intact)."""
+def save_atomically(obj, path: str, as_json: bool = False) -> None:
+    """``torch.save`` (or, with ``as_json``, ``json.dump``) to ``path.partial``, fsync, then
+    rename: an interrupted save never leaves a truncated file under ``path`` (the previous one,
+    if any, stays intact)."""
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     partial = f'{path}.partial'
-    with open(partial, 'wb') as f:
-        torch.save(obj, f)
+    with open(partial, 'w' if as_json else 'wb') as f:
+        if as_json:
+            json.dump(obj, f, indent=1)
+        else:
+            torch.save(obj, f)
         f.flush()
         os.fsync(f.fileno())
     os.replace(partial, path)

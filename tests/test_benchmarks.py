@@ -33,3 +33,37 @@ def test_train_speed_benchmark_compares_configs():
     assert lines[-2].startswith('upernet_effnet-lite0_1k_toy-128x128')
     assert lines[-1].startswith('gss-ff_effnet-lite0_1k_toy-128x128')
     assert float(lines[-2].split()[2]) == 1.0
+
+
+def test_model_comparison_trains_evaluates_draws_and_does_not_retrain(toy_data_root, tmp_path):
+    """compare_heads.py (camvid_cpu.py is the same with CamVid defaults) on the toy scenes,
+    all five models, two iterations each."""
+    import cv2
+    import torch
+
+    args = ['tools/benchmarks/compare_heads.py', '--dataset', 'toy', '--models', 'baseline',
+            'gss-ff', 'gss-ftw', 'gmmseg', 'protoseg', '--iters', '2', '--pictures', '2',
+            '--data-root', toy_data_root, '--work-dir', str(tmp_path / 'w'), '--export-dir',
+            str(tmp_path / 'ckpt')]
+    out = subprocess.run([sys.executable] + args, cwd=REPO_ROOT, capture_output=True,
+                         text=True, timeout=900)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    report = (tmp_path / 'w' / 'results.md').read_text()
+    for name in ('baseline', 'gss-ff', 'gss-ftw', 'gmmseg', 'protoseg', 'stage1'):
+        row = next(line for line in report.splitlines() if line.startswith(f'| {name} |'))
+        assert 0 <= float(row.split('|')[2]) <= 100
+    assert 'Stage-1 ceiling of GSS' in report and report in out.stdout
+    exported = sorted(p.name for p in (tmp_path / 'ckpt').iterdir())
+    assert len(exported) == 5
+    state = torch.load(tmp_path / 'ckpt' / 'gss-ftw_effnet-lite0_1k-300_toy-128x128.pth',
+                       weights_only=True)
+    assert all(torch.is_tensor(v) for v in state.values())
+    assert state['decode_head.learned_inverse.classifier.weight'].dtype == torch.float16
+    pictures = sorted((tmp_path / 'w' / 'pictures').iterdir())
+    assert len(pictures) == 2
+    # image, ground truth, five predictions, the maskige; 128 px each
+    assert cv2.imread(str(pictures[0])).shape[1] == 8 * 128
+    again = subprocess.run([sys.executable] + args, cwd=REPO_ROOT, capture_output=True,
+                           text=True, timeout=600)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert again.stdout.count('finished earlier') == 5 and 'Iter(train)' not in again.stdout

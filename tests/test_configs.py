@@ -39,7 +39,7 @@ def _replace_vqvae_files(node, files):
             _replace_vqvae_files(value, files)
 
 
-def test_every_dataset_and_backbone_of_the_paper_has_ff_and_ftw_configs():
+def test_every_dataset_and_backbone_of_the_papers_has_configs():
     names = {osp.relpath(p, osp.join(REPO_ROOT, 'configs')) for p in LEAF_CONFIGS}
     for expected in ('gss/cityscapes/gss-ff_r101-d8', 'gss/cityscapes/gss-ftw_r101-d8',
                      'gss/cityscapes/gss-ff_swin-l', 'gss/cityscapes/gss-ftw_swin-l',
@@ -47,7 +47,14 @@ def test_every_dataset_and_backbone_of_the_paper_has_ff_and_ftw_configs():
                      'gss/mseg/gss-ff_hrnet-w48', 'gss/mseg/gss-ftw_hrnet-w48',
                      'gss/mseg/gss-ff_swin-l', 'gss/mseg/gss-ftw_swin-l',
                      'gss/camvid/gss-ff_effnet-lite0', 'gss/camvid/gss-ftw_effnet-lite0',
-                     'gss/toy/gss-ff_effnet-lite0', 'gss/toy/gss-ftw_effnet-lite0'):
+                     'gss/toy/gss-ff_effnet-lite0', 'gss/toy/gss-ftw_effnet-lite0',
+                     # the peers with the originals' backbones, and on the CPU datasets
+                     'gmmseg/gmmseg_mit-b5_80k_cityscapes', 'gmmseg/gmmseg_mit-b5_160k_ade20k',
+                     'protoseg/protoseg_hrnet-w48_80k_cityscapes',
+                     'protoseg/protoseg_hrnet-w48_160k_ade20k',
+                     'gmmseg/gmmseg_effnet-lite0_1k_toy', 'gmmseg/gmmseg_effnet-lite0_800_camvid',
+                     'protoseg/protoseg_effnet-lite0_1k_toy',
+                     'protoseg/protoseg_effnet-lite0_800_camvid'):
         assert any(n.startswith(expected) for n in names), expected
 
 

@@ -25,6 +25,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--work-dir', help='where the evaluation log goes')
     parser.add_argument('--out', help='folder to write the predicted label maps (PNG) to')
     parser.add_argument('--show-dir', help='folder to write painted predictions to')
+    parser.add_argument('--anomaly-dir', help='GMMSeg: write every image\'s per-pixel anomaly '
+                        'score, -max_c log p(x | c), to DIR/<image>.npy (docs/models.md)')
     parser.add_argument('--eval', nargs='+', metavar='METRIC',
                         help=f'metrics to report: {", ".join(SUPPORTED_EVAL_METRICS)} '
                              '(default: the config\'s)')
@@ -62,6 +64,13 @@ def main() -> None:
             sys.exit('--show-dir needs a SegVisualizationHook in default_hooks.visualization')
         hook['draw'] = True
         cfg.visualizer['save_dir'] = args.show_dir
+    if args.anomaly_dir:
+        if cfg.model.get('type') != 'OpenSetEncoderDecoder':
+            sys.exit(f'test.py: --anomaly-dir needs a GMMSeg config (model.type '
+                     f'OpenSetEncoderDecoder), not model.type {cfg.model.get("type")}')
+        cfg.model.setdefault('test_cfg', {})['open_set'] = True
+        cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + [
+            dict(type='AnomalyScoreWriterHook', out_dir=args.anomaly_dir)]
     if args.out:
         cfg.test_evaluator['output_dir'] = args.out
         cfg.test_evaluator['keep_results'] = True

@@ -1,6 +1,8 @@
-"""Datasets: the built-in toy scenes, CamVid, and the data-root check used by the tools."""
+"""Datasets: the built-in toy scenes, CamVid, a reduced-resolution transform, and the data-root
+check used by the tools."""
 from gss.datasets.camvid import CamVidDataset
 from gss.datasets.data_roots import check_data_roots
 from gss.datasets.toy_scenes import ToyScenesDataset
+from gss.datasets.transforms import ResizeAsOriginal
 
-__all__ = ['CamVidDataset', 'ToyScenesDataset', 'check_data_roots']
+__all__ = ['CamVidDataset', 'ResizeAsOriginal', 'ToyScenesDataset', 'check_data_roots']

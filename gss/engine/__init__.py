@@ -1,7 +1,8 @@
 """Glue between the command-line tools and mmengine's Runner."""
+from gss.engine.anomaly_scores import AnomalyScoreWriterHook
 from gss.engine.config_setup import (SUPPORTED_EVAL_METRICS, check_eval_metrics,
                                      prepare_config, set_eval_metrics, use_amp)
 from gss.engine.weight_files import check_weight_files
 
-__all__ = ['SUPPORTED_EVAL_METRICS', 'check_eval_metrics', 'check_weight_files', 'prepare_config',
-           'set_eval_metrics', 'use_amp']
+__all__ = ['AnomalyScoreWriterHook', 'SUPPORTED_EVAL_METRICS', 'check_eval_metrics',
+           'check_weight_files', 'prepare_config', 'set_eval_metrics', 'use_amp']

@@ -1,6 +1,9 @@
-"""Decode heads: GSS-FF (tokens of the maskige) and GSS-FT-W (learned X^-1 on top)."""
+"""Decode heads: GSS-FF (tokens of the maskige), GSS-FT-W (learned X^-1 on top), and the
+generative/prototype peers GMMSeg and ProtoSeg."""
+from gss.models.heads.gmmseg_head import GMMSegHead
 from gss.models.heads.gss_ff_head import GSSFFHead
 from gss.models.heads.gss_ftw_head import GSSFTWHead
 from gss.models.heads.learned_x_inverse import LearnedXInverse
+from gss.models.heads.protoseg_head import ProtoSegHead
 
-__all__ = ['GSSFFHead', 'GSSFTWHead', 'LearnedXInverse']
+__all__ = ['GMMSegHead', 'GSSFFHead', 'GSSFTWHead', 'LearnedXInverse', 'ProtoSegHead']

@@ -23,28 +23,7 @@ from torch import Tensor, nn
 
 from gss.maskige import Maskige, PaletteLike
 from gss.models.heads.frozen_vqvae_holder import FrozenVQVAEHolder
-
-
-class LevelFusion(nn.Module):
-    """1x1 conv of every level, resized to one level's size, concatenated, fused by a 1x1 conv."""
-
-    def __init__(self, in_channels: Sequence[int], channels: int, out_channels: int,
-                 target_level: int, conv_cfg, norm_cfg, act_cfg, align_corners: bool) -> None:
-        super().__init__()
-        self.lateral = nn.ModuleList([
-            ConvModule(c, channels, 1, conv_cfg=conv_cfg, norm_cfg=norm_cfg, act_cfg=act_cfg)
-            for c in in_channels])
-        self.fuse = ConvModule(channels * len(in_channels), out_channels, 1, conv_cfg=conv_cfg,
-                               norm_cfg=norm_cfg, act_cfg=act_cfg)
-        self.target_level = target_level
-        self.align_corners = align_corners
-
-    def forward(self, inputs: Sequence[Tensor]) -> Tensor:
-        size = inputs[self.target_level].shape[2:]
-        maps = [F.interpolate(conv(x), size=size, mode='bilinear',
-                              align_corners=self.align_corners) if x.shape[2:] != size
-                else conv(x) for conv, x in zip(self.lateral, inputs)]
-        return self.fuse(torch.cat(maps, dim=1))
+from gss.models.heads.level_fusion import LevelFusion
 
 
 class SwinTokenMixer(nn.Module):
@@ -108,7 +87,7 @@ class GSSFFHead(FrozenVQVAEHolder, BaseDecodeHead):
         self.token_classifier = nn.Sequential(
             ConvModule(indice_seg_channel, indice_cls_channel, 1, conv_cfg=self.conv_cfg,
                        norm_cfg=self.norm_cfg, act_cfg=self.act_cfg),
-            nn.Conv2d(indice_cls_channel, self.vqvae.vocab_size, 1))
+            TokenClassifier(indice_cls_channel, self.vqvae.vocab_size, 1))
         self.single_fusion = single_fusion
         if self.has_pixel_branch:
             self.pixel_fusion = None if single_fusion else LevelFusion(
@@ -162,8 +141,11 @@ class GSSFFHead(FrozenVQVAEHolder, BaseDecodeHead):
         pixel_logits = seg_logits.get('pixel_logits')
         targets = self.token_targets(gt, token_logits.shape[2:], pixel_logits)
         ignore = self.vqvae.vocab_size
+        # Token-major (N, vocab) rows: softmax over thousands of codes is several times faster
+        # along the contiguous last dimension (TokenClassifier lays the logits out that way).
         losses = dict(loss_token=self.token_loss_weight * F.cross_entropy(
-            token_logits, targets, ignore_index=ignore))
+            token_logits.permute(0, 2, 3, 1).reshape(-1, ignore), targets.reshape(-1),
+            ignore_index=ignore))
         losses['acc_token'] = _accuracy(token_logits, targets, ignore)
         if pixel_logits is not None:
             pixel = F.interpolate(pixel_logits, size=gt.shape[2:], mode='bilinear',
@@ -190,6 +172,16 @@ class GSSFFHead(FrozenVQVAEHolder, BaseDecodeHead):
         whole and slide inference both see each class's share of the decoded pixels."""
         scores = self.maskige_to_scores(self.generate_maskige(seg_logits))
         return super().predict_by_feat(scores, batch_img_metas)
+
+
+class TokenClassifier(nn.Conv2d):
+    """The 1x1 conv to the codebook's logits, computed as a linear map over channels-last
+    features: the (B, vocab, h, w) result has the vocabulary as its innermost dimension, so the
+    softmax and argmax over it read contiguous memory. Same parameters as nn.Conv2d."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.linear(x.permute(0, 2, 3, 1), self.weight.flatten(1),
+                        self.bias).permute(0, 3, 1, 2)
 
 
 def _accuracy(logits: Tensor, target: Tensor, ignore_index: int) -> Tensor:

@@ -1,0 +1,20 @@
+# GMMSeg, SegFormer MiT-B5, Cityscapes: the released recipe (5 components, 768x768 crops,
+# 80k iterations of 2 images x 8 GPUs, sliding-window test 768 / stride 512).
+_base_ = [
+    '../_base_/datasets/cityscapes_768x768.py', '../_base_/default_runtime.py',
+    '../_base_/schedules/schedule_80k.py', '../_base_/models/gmmseg_mit-b5.py'
+]
+crop_size = (768, 768)
+model = dict(
+    data_preprocessor=dict(size=crop_size),
+    decode_head=dict(num_classes=19, num_components=5),
+    test_cfg=dict(mode='slide', crop_size=crop_size, stride=(512, 512)))
+# The released optimiser: AdamW 6e-5, head lr x10, no decay on norms and position blocks,
+# 1500 warm-up iterations from 1e-6, poly decay (power 1).
+optim_wrapper = dict(
+    _delete_=True,
+    type='OptimWrapper',
+    optimizer=dict(type='AdamW', lr=6e-5, betas=(0.9, 0.999), weight_decay=0.01),
+    paramwise_cfg=dict(custom_keys=dict(pos_block=dict(decay_mult=0.0),
+                                        norm=dict(decay_mult=0.0),
+                                        head=dict(lr_mult=10.0))))

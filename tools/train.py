@@ -6,7 +6,8 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import gss  # noqa: E402,F401  (compatibility patches and registries first)
-from gss.engine import check_weight_files, prepare_config, use_amp  # noqa: E402
+from gss.engine import (check_weight_files, close_distributed, prepare_config,  # noqa: E402
+                        use_amp)
 from mmengine.config import DictAction  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
 from mmengine.runner import Runner, find_latest_checkpoint  # noqa: E402
@@ -63,6 +64,7 @@ def main() -> None:
     except FileNotFoundError as err:  # a missing checkpoint or weight file named in the config
         sys.exit(f'{osp.basename(__file__)}: {err}')
     runner.train()
+    close_distributed()
 
 
 if __name__ == '__main__':

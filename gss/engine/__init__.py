@@ -1,8 +1,10 @@
 """Glue between the command-line tools and mmengine's Runner."""
 from gss.engine.anomaly_scores import AnomalyScoreWriterHook
 from gss.engine.config_setup import (SUPPORTED_EVAL_METRICS, check_eval_metrics,
-                                     prepare_config, set_eval_metrics, use_amp)
+                                     close_distributed, prepare_config, set_eval_metrics,
+                                     use_amp)
 from gss.engine.weight_files import check_weight_files
 
 __all__ = ['AnomalyScoreWriterHook', 'SUPPORTED_EVAL_METRICS', 'check_eval_metrics',
-           'check_weight_files', 'prepare_config', 'set_eval_metrics', 'use_amp']
+           'check_weight_files', 'close_distributed', 'prepare_config', 'set_eval_metrics',
+           'use_amp']

@@ -75,3 +75,12 @@ def use_amp(cfg: Config) -> None:
         raise ValueError(f'--amp only works with optim_wrapper type OptimWrapper, got {wrapper}')
     cfg.optim_wrapper.type = 'AmpOptimWrapper'
     cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+
+
+def close_distributed() -> None:
+    """Shut down the process group, if any, before the tool exits: gloo's background threads
+    still alive at interpreter exit intermittently abort the process ("terminate called without
+    an active exception") after the work is done."""
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        torch.distributed.barrier()
+        torch.distributed.destroy_process_group()

@@ -23,7 +23,8 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
-from model_comparison import ModelRun, add_common_arguments, run_comparison  # noqa: E402
+from model_comparison import (ModelRun, add_common_arguments, max_iters,  # noqa: E402
+                              run_comparison)
 
 RUNS = dict(
     toy=[
@@ -52,8 +53,8 @@ STAGE1 = dict(toy='configs/gss/toy/reconstruction_maskige-vqvae_toy-128x128.py',
               camvid='configs/gss/camvid/reconstruction_maskige-vqvae_camvid-180x240.py')
 HARD_CLASSES = dict(toy=('pole', 'ring'),
                     camvid=('pole', 'sign', 'fence', 'pedestrian', 'bicyclist'))
-TITLES = dict(toy='Built-in toy scenes (128x128), 1k iterations of batch 8',
-              camvid='CamVid val at 180x240, CPU schedule (800 iterations of batch 4)')
+TITLES = dict(toy='Built-in toy scenes (128x128), batch 8',
+              camvid='CamVid val at 180x240, CPU schedule (batch 4)')
 
 
 def parse_args(argv=None, dataset: str = 'toy', work_dir: str = None, export_dir: str = None,
@@ -75,8 +76,9 @@ def parse_args(argv=None, dataset: str = 'toy', work_dir: str = None, export_dir
 def main(argv=None, **defaults) -> str:
     args = parse_args(argv, **defaults)
     runs = [r for r in RUNS[args.dataset] if r.name in args.models]
+    iters = args.iters or max(max_iters(r.config, []) for r in runs)
     return run_comparison(runs, STAGE1[args.dataset], HARD_CLASSES[args.dataset], args,
-                          TITLES[args.dataset])
+                          f'{TITLES[args.dataset]}, {iters} iterations')
 
 
 if __name__ == '__main__':

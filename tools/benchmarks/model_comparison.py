@@ -40,6 +40,7 @@ class ModelRun:
 
 @dataclass
 class RunResult:
+    """What one model measured; kept as ``result.json`` in its work dir."""
     name: str
     config: str
     checkpoint: str
@@ -177,20 +178,28 @@ class Comparison:
     def run_dir(self, name: str) -> str:
         return osp.join(self.work_dir, name)
 
-    def train_options(self) -> List[str]:
+    def train_options(self, run: ModelRun) -> List[str]:
+        """--cfg-options of a shortened schedule: ``iters`` iterations, with the last LR
+        scheduler ending there (so the learning rate still decays to its end value)."""
         if self.iters is None:
             return []
+        from mmengine.config import Config
+        schedulers = Config.fromfile(osp.join(ROOT, run.config)).get('param_scheduler') or []
         interval = max(1, self.iters // 4)
-        return [f'train_cfg.max_iters={self.iters}', f'train_cfg.val_interval={self.iters}',
-                f'default_hooks.checkpoint.interval={interval}',
-                f'default_hooks.logger.interval={interval}']
+        options = [f'train_cfg.max_iters={self.iters}', f'train_cfg.val_interval={self.iters}',
+                   f'default_hooks.checkpoint.interval={interval}',
+                   f'default_hooks.logger.interval={min(50, interval)}']
+        if isinstance(schedulers, (list, tuple)) and schedulers:
+            end = max(self.iters, schedulers[-1].get('begin', 0) + 1)  # must follow its begin
+            options.append(f'param_scheduler.{len(schedulers) - 1}.end={end}')
+        return options
 
     def exported_path(self, run: ModelRun) -> str:
         name = self.export_names.get(run.name, run.name) + '.pth'
         return osp.join(self.export_dir or self.run_dir(run.name), name)
 
     def final_checkpoint(self, run: ModelRun) -> str:
-        iters = max_iters(run.config, self.train_options())
+        iters = max_iters(run.config, self.train_options(run))
         return osp.join(self.run_dir(run.name), f'iter_{iters}.pth')
 
     def run_all(self) -> Dict[str, RunResult]:
@@ -200,13 +209,13 @@ class Comparison:
         return self.results
 
     def progress(self, index: int) -> None:
-        remaining = [r for r in self.runs[index:] if not osp.isfile(self.result_path(r))]
-        eta = sum(r.minutes_estimate for r in remaining)
-        if self.iters is not None:
-            eta = 0.0
         elapsed = (time.perf_counter() - self.started) / 60
-        print(f'== {index}/{len(self.runs)} models done, {elapsed:.1f} min elapsed, about '
-              f'{eta:.0f} min to go (estimate at the default schedule)', flush=True)
+        line = f'== {index}/{len(self.runs)} models done, {elapsed:.1f} min elapsed'
+        if self.iters is None:
+            remaining = [r for r in self.runs[index:] if not osp.isfile(self.result_path(r))]
+            line += (f', about {sum(r.minutes_estimate for r in remaining):.0f} min to go '
+                     f'(2-core CPU estimate)')
+        print(line, flush=True)
 
     def result_path(self, run: ModelRun) -> str:
         return osp.join(self.run_dir(run.name), 'result.json')
@@ -219,7 +228,7 @@ class Comparison:
             return result
         work_dir = self.run_dir(run.name)
         os.makedirs(work_dir, exist_ok=True)
-        options = self.train_options()
+        options = self.train_options(run)
         final = self.final_checkpoint(run)
         train_cmd = [sys.executable, 'tools/train.py', run.config, '--work-dir', work_dir]
         if run.init_from is not None:
@@ -374,7 +383,9 @@ def add_common_arguments(parser, work_dir: str, export_dir: Optional[str],
     parser.add_argument('--export-dir', default=export_dir,
                         help='where the evaluated checkpoints are written (default: each '
                              'model\'s work dir)')
-    parser.add_argument('--iters', type=int, help='override every schedule (smoke tests)')
+    parser.add_argument('--iters', type=int,
+                        help='shorten every schedule to this many iterations (its last LR '
+                             'scheduler then ends there too)')
     parser.add_argument('--pictures', type=int, default=pictures,
                         help='val images to draw (0: none)')
     parser.add_argument('--data-root', help='dataset root (default: the configs\')')

@@ -88,7 +88,7 @@ class ProtoSegHead(SubCentreHead):
         groups = self.num_classes * self.num_sub_centres
         chosen = correct & (targets != NO_SUB_CENTRE)
         sums = embeddings.new_zeros(groups, self.embed_dim).index_add_(
-            0, targets[chosen], embeddings[chosen].to(embeddings.dtype))
+            0, targets[chosen], embeddings[chosen])
         counts = torch.bincount(targets[chosen], minlength=groups).to(embeddings.dtype)
         all_reduce(sums, op='sum')
         all_reduce(counts, op='sum')

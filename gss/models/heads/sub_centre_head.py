@@ -114,7 +114,8 @@ class SubCentreHead(BaseDecodeHead):
             predicted = logits.detach().permute(0, 2, 3, 1).reshape(-1, self.num_classes)
             correct = valid & (predicted.argmax(1) == labels)
             present = torch.bincount(labels[valid], minlength=self.num_classes) > 0
-            self.update_sub_centres(embeddings.detach(), targets, correct, present)
+            # fp32 statistics, also under AMP.
+            self.update_sub_centres(embeddings.detach().float(), targets, correct, present)
         return losses
 
     @torch.no_grad()

@@ -220,10 +220,27 @@ class Comparison:
     def result_path(self, run: ModelRun) -> str:
         return osp.join(self.run_dir(run.name), 'result.json')
 
+    def earlier_result(self, name: str) -> Optional[RunResult]:
+        """The result a finished earlier invocation left for ``name``, if any."""
+        path = osp.join(self.run_dir(name), 'result.json')
+        return RunResult(**_read_json(path, {})) if osp.isfile(path) else None
+
+    def evaluate(self, name: str, config: str, checkpoint: str, prefix: str) -> tuple:
+        """tools/test.py CONFIG CHECKPOINT --eval mIoU in a child process: (command, mIoU,
+        per-class IoU, seconds per test image, peak resident MB)."""
+        test_cmd = [sys.executable, 'tools/test.py', config, checkpoint, '--eval', 'mIoU',
+                    '--work-dir', osp.join(self.run_dir(name), 'test')]
+        if self.data_root:
+            test_cmd += ['--data-root', self.data_root]
+        log = osp.join(self.run_dir(name), 'test_output.log')
+        code, lines, peak, _ = run_streamed(test_cmd, prefix, log)
+        if code != 0:
+            raise RuntimeError(f'{name}: evaluation failed (exit {code}); see {log}')
+        return (test_cmd,) + parse_test_output(lines) + (peak,)
+
     def run_one(self, run: ModelRun, prefix: str) -> RunResult:
-        if osp.isfile(self.result_path(run)):
-            with open(self.result_path(run)) as f:
-                result = RunResult(**json.load(f))
+        result = self.earlier_result(run.name)
+        if result is not None:
             print(f'{prefix} finished earlier: mIoU {result.miou:.2f} ({self.result_path(run)})')
             return result
         work_dir = self.run_dir(run.name)
@@ -252,16 +269,8 @@ class Comparison:
         if run.init_from is not None:
             merge_into = self.final_checkpoint(self.run_by_name(run.init_from))
         exported = export_checkpoint(final, self.exported_path(run), merge_into)
-        test_cmd = [sys.executable, 'tools/test.py', run.config, exported, '--eval', 'mIoU',
-                    '--work-dir', osp.join(work_dir, 'test')]
-        if self.data_root:
-            test_cmd += ['--data-root', self.data_root]
-        code, lines, peak_test, _ = run_streamed(test_cmd, prefix,
-                                                 osp.join(work_dir, 'test_output.log'))
-        if code != 0:
-            raise RuntimeError(f'{run.name}: evaluation failed (exit {code}); see '
-                               f'{work_dir}/test_output.log')
-        miou, class_iou, test_seconds = parse_test_output(lines)
+        test_cmd, miou, class_iou, test_seconds, _ = self.evaluate(run.name, run.config,
+                                                                   exported, prefix)
         records = training_scalars(work_dir)
         times = [r['time'] for r in records if 'time' in r]
         gpu_memory = [r['memory'] for r in records if 'memory' in r]
@@ -281,27 +290,19 @@ class Comparison:
 
     def evaluate_without_training(self, name: str, config: str) -> RunResult:
         """Evaluate a config that has no trained weights (a stage-1 reconstruction)."""
-        path = osp.join(self.run_dir(name), 'result.json')
-        if osp.isfile(path):
-            with open(path) as f:
-                return RunResult(**json.load(f))
+        result = self.earlier_result(name)
+        if result is not None:
+            return result
         os.makedirs(self.run_dir(name), exist_ok=True)
-        test_cmd = [sys.executable, 'tools/test.py', config, 'none', '--eval', 'mIoU',
-                    '--work-dir', osp.join(self.run_dir(name), 'test')]
-        if self.data_root:
-            test_cmd += ['--data-root', self.data_root]
-        code, lines, peak, _ = run_streamed(test_cmd, f'[{name}]',
-                                            osp.join(self.run_dir(name), 'test_output.log'))
-        if code != 0:
-            raise RuntimeError(f'{name}: evaluation failed (exit {code})')
-        miou, class_iou, test_seconds = parse_test_output(lines)
-        nan = float('nan')
+        test_cmd, miou, class_iou, test_seconds, peak = self.evaluate(name, config, 'none',
+                                                                      f'[{name}]')
         result = RunResult(name=name, config=config, checkpoint='none', miou=miou,
-                           class_iou=class_iou, seconds_per_iter=nan,
+                           class_iou=class_iou, seconds_per_iter=float('nan'),
                            test_images_per_second=1.0 / test_seconds, peak_memory_mb=peak,
                            memory_kind='RSS', params_m=0.0, iters=0, train_command='',
                            test_command=' '.join(_relative(test_cmd)))
-        save_atomically(asdict(result), path, as_json=True)
+        save_atomically(asdict(result), osp.join(self.run_dir(name), 'result.json'),
+                        as_json=True)
         return result
 
     def run_by_name(self, name: str) -> ModelRun:

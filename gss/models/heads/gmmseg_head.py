@@ -146,13 +146,8 @@ class GMMSegHead(SubCentreHead):
     def class_log_likelihoods(self, inputs: List[Tensor]) -> Tuple[Tensor, Tensor]:
         """(B, C, h, w) class logits and raw class log-likelihoods log p(x | c) (best component,
         or log-sum-exp minus log M with ``class_score='logsumexp'``), before LayerNorm."""
-        maps = self.embed(self._transform_inputs(inputs))
-        b, d, h, w = maps.shape
-        scores = self.sub_centre_scores(maps.permute(0, 2, 3, 1).reshape(-1, d))
-        class_ll = self.class_scores(scores)
-        logits = self.mask_norm(class_ll)
-        to_map = lambda t: t.view(b, h, w, -1).permute(0, 3, 1, 2)  # noqa: E731
-        return to_map(logits), to_map(class_ll)
+        _, scores, logits = self.embed_and_score(inputs)
+        return logits, self.to_map(self.class_scores(scores), logits)
 
     def predict(self, inputs: List[Tensor], batch_img_metas: List[dict], test_cfg) -> Tensor:
         """With ``test_cfg.open_set``: the C logits, then the C class log-likelihoods, then the

@@ -91,11 +91,16 @@ class SubCentreHead(BaseDecodeHead):
         """Flattened (N, D) embeddings in (b, y, x) order, their (N, C * M) scores, and the
         (B, C, h, w) class logits."""
         maps = self.embed(self._transform_inputs(inputs))
-        b, d, h, w = maps.shape
-        embeddings = maps.permute(0, 2, 3, 1).reshape(-1, d)
+        embeddings = maps.permute(0, 2, 3, 1).reshape(-1, maps.shape[1])
         scores = self.sub_centre_scores(embeddings)
         logits = self.mask_norm(self.class_scores(scores))
-        return embeddings, scores, logits.view(b, h, w, -1).permute(0, 3, 1, 2)
+        return embeddings, scores, self.to_map(logits, maps)
+
+    @staticmethod
+    def to_map(rows: Tensor, like: Tensor) -> Tensor:
+        """(N, K) rows in (b, y, x) order -> (B, K, h, w) shaped as the (B, D, h, w) ``like``."""
+        b, _, h, w = like.shape
+        return rows.view(b, h, w, -1).permute(0, 3, 1, 2)
 
     def forward(self, inputs: List[Tensor]) -> Tensor:
         return self.embed_and_score(inputs)[2]

@@ -11,11 +11,13 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import cv2  # noqa: E402
 import torch  # noqa: E402
-from mmengine.config import DictAction  # noqa: E402
 
 import gss  # noqa: E402,F401
 from gss.apis import (inference_maskige, inference_model, init_model,  # noqa: E402
                       show_result_pyplot)
+from gss.datasets.data_roots import image_file_problem  # noqa: E402
+from gss.engine import ConfigOptionsAction  # noqa: E402
+from gss.errors import InputError, exit_on_input_error  # noqa: E402
 
 
 def main() -> None:
@@ -27,24 +29,34 @@ def main() -> None:
     parser.add_argument('--maskige-file', help='also write the generated maskige (GSS models)')
     parser.add_argument('--device', default='cuda:0' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--opacity', type=float, default=0.5)
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+    parser.add_argument('--partial-load', action='store_true',
+                        help='load only the checkpoint weights that fit the config')
+    parser.add_argument('--cfg-options', nargs='+', action=ConfigOptionsAction,
                         help='override config values, e.g. model.decode_head.vqvae.checkpoint=X')
     args = parser.parse_args()
+    with exit_on_input_error('image_demo'):
+        segment(args)
+
+
+def segment(args: argparse.Namespace) -> None:
     for path, what in ((args.img, 'image'), (args.config, 'config'),
                        (args.checkpoint, 'checkpoint')):
         if not osp.isfile(path):
-            sys.exit(f'image_demo: {what} not found: {path}')
+            raise FileNotFoundError(f'{path}: {what} not found')
+    problem = image_file_problem(args.img)
+    if problem or cv2.imread(args.img) is None:
+        raise InputError(f'{args.img}: {problem or "an image OpenCV cannot decode"}; pass a '
+                         f'PNG, JPEG, BMP, TIFF or WebP image')
+    if not 0 <= args.opacity <= 1:
+        raise InputError(f'--opacity {args.opacity}: give a value between 0 and 1')
     model = init_model(args.config, args.checkpoint, device=args.device,
-                       cfg_options=args.cfg_options)
+                       cfg_options=args.cfg_options, partial=args.partial_load)
     result = inference_model(model, args.img)
     show_result_pyplot(model, args.img, result, opacity=args.opacity, show=False,
                        out_file=args.out_file)
     print(f'wrote {args.out_file}')
     if args.maskige_file:
-        try:
-            maskige = inference_maskige(model, args.img)
-        except ValueError as err:
-            sys.exit(f'image_demo: {err}')
+        maskige = inference_maskige(model, args.img)
         cv2.imwrite(args.maskige_file, cv2.cvtColor(maskige, cv2.COLOR_RGB2BGR))
         print(f'wrote {args.maskige_file}')
 

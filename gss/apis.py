@@ -7,31 +7,46 @@ gss through ``custom_imports``); :func:`inference_maskige` adds GSS's generated 
 """
 from __future__ import annotations
 
+import os.path as osp
 from typing import Optional, Union
 
 import numpy as np
 import torch
 from mmengine.config import Config
-from mmengine.runner import load_checkpoint
 from mmseg.apis import inference_model, show_result_pyplot
 from mmseg.apis import init_model as mmseg_init_model
 from mmseg.apis.inference import _preprare_data  # mmseg's own test-pipeline preparation
 from mmseg.registry import DATASETS
 
+from gss.checkpoints import load_weights
+from gss.errors import InputError
+from gss.engine.config_setup import apply_cfg_options
+
 __all__ = ['init_model', 'inference_model', 'inference_maskige', 'show_result_pyplot']
 
 
 def init_model(config: Union[str, Config], checkpoint: Optional[str] = None,
-               device: str = 'cuda:0', cfg_options: Optional[dict] = None) -> torch.nn.Module:
-    """MMSegmentation's ``init_model``, also for plain state dicts (the shipped checkpoints in
-    ``checkpoints/``, which carry no ``meta``): class names and palette then come from the
-    config's test dataset instead of a guess from the number of classes."""
-    model = mmseg_init_model(config, None, device, cfg_options)
+               device: str = 'cuda:0', cfg_options: Optional[dict] = None,
+               partial: bool = False) -> torch.nn.Module:
+    """MMSegmentation's ``init_model``, with the checkpoint loaded strictly.
+
+    A checkpoint that does not fit the config (another model's, another number of classes)
+    raises :class:`gss.errors.InputError` naming the missing and unexpected weights, unless
+    ``partial=True`` loads the weights that fit. Plain state dicts (the shipped checkpoints in
+    ``checkpoints/``, which carry no ``meta``) take class names and palette from the config's
+    test dataset instead of a guess from the number of classes.
+    """
+    if isinstance(config, str):
+        if not osp.isfile(config):
+            raise FileNotFoundError(f'{config}: config file not found')
+        config = Config.fromfile(config)
+    apply_cfg_options(config, cfg_options)
+    model = mmseg_init_model(config, None, 'cpu')
     meta = {}
     if checkpoint is not None:
-        loaded = load_checkpoint(model, checkpoint, map_location='cpu')
-        meta = loaded.get('meta', {}) if isinstance(loaded, dict) else {}
-    if meta.get('dataset_meta'):
+        meta = load_weights(model, checkpoint, partial=partial).get('meta', {})
+    model.to(device)
+    if isinstance(meta, dict) and meta.get('dataset_meta'):
         model.dataset_meta = meta['dataset_meta']
     else:
         dataset_type = DATASETS.get(model.cfg.test_dataloader.dataset.type)
@@ -46,7 +61,7 @@ def inference_maskige(model: torch.nn.Module, img: Union[str, np.ndarray]) -> np
     VQ-VAE decoder's resolution (twice the network input in GSS)."""
     head = getattr(model, 'decode_head', None)
     if not hasattr(head, 'generate_maskige'):
-        raise ValueError(f'{type(head).__name__} does not generate maskiges: use a GSS-FF or '
+        raise InputError(f'{type(head).__name__} does not generate maskiges: use a GSS-FF or '
                          f'GSS-FT-W config')
     data, _ = _preprare_data(img, model)
     data = model.data_preprocessor(data, False)

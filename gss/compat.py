@@ -8,7 +8,6 @@ upstream behaviour is actually broken, so a full mmcv build or a fixed mmengine 
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 import shutil
 import sys
@@ -201,22 +200,6 @@ def allow_mmengine_checkpoints_in_weights_only_load() -> bool:
     return True
 
 
-def save_atomically(obj, path: str, as_json: bool = False) -> None:
-    """``torch.save`` (or, with ``as_json``, ``json.dump``) to ``path.partial``, fsync, then
-    rename: an interrupted save never leaves a truncated file under ``path`` (the previous one,
-    if any, stays intact)."""
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    partial = f'{path}.partial'
-    with open(partial, 'w' if as_json else 'wb') as f:
-        if as_json:
-            json.dump(obj, f, indent=1)
-        else:
-            torch.save(obj, f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(partial, path)
-
-
 def make_checkpoint_saving_atomic() -> None:
     """Write local checkpoints to a temporary file and rename it into place.
 
@@ -227,6 +210,8 @@ def make_checkpoint_saving_atomic() -> None:
     Remove when mmengine saves atomically.
     """
     from mmengine.runner import runner as runner_module
+
+    from gss.checkpoints import save_atomically
 
     if getattr(runner_module.save_checkpoint, '__gss_patched__', False):
         return

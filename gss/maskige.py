@@ -16,11 +16,26 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from gss.errors import InputError
+
 PaletteLike = Union[str, Sequence[Sequence[int]], Tensor]
 
 # Rows of the image handled at once by the nearest-colour search: bounds the (B, K, rows, W)
 # score block to a few hundred MB even at K=150, 2048 px wide.
 _ROWS_PER_CHUNK = 64
+
+
+def _check_palette_rows(palette, source: str) -> None:
+    """A list of K + 1 rows of three numbers, or an InputError naming the first bad row."""
+    if isinstance(palette, (str, bytes, dict)) or not isinstance(palette, Sequence):
+        raise InputError(f'{source}: expected a list of [r, g, b] colours, got '
+                         f'{type(palette).__name__}')
+    for i, row in enumerate(palette):
+        if (isinstance(row, (str, bytes, dict)) or not isinstance(row, Sequence)
+                or len(row) != 3 or not all(isinstance(v, (int, float)) and
+                                            not isinstance(v, bool) for v in row)):
+            raise InputError(f'{source}: colour {i} is {row!r}, not [r, g, b] (three numbers '
+                             f'in 0-255)')
 
 
 def load_palette(palette: PaletteLike, num_classes: int | None = None) -> Tensor:
@@ -36,35 +51,43 @@ def load_palette(palette: PaletteLike, num_classes: int | None = None) -> Tensor
         (K + 1, 3) float tensor of integer values in [0, 255].
 
     Raises:
-        ValueError: naming what is wrong (length, shape, range, duplicates).
+        InputError (a ValueError): naming what is wrong (length, shape, range, duplicates).
         FileNotFoundError: for a path that does not exist.
     """
     source = 'palette'
     if isinstance(palette, str):
         if not osp.isfile(palette):
-            raise FileNotFoundError(f'palette file not found: {palette}')
+            raise FileNotFoundError(f'{palette}: palette file not found; write one with '
+                                    f'tools/posterior_learning.py --num_classes K --out FILE')
         source = f'palette file {palette}'
         with open(palette) as f:
-            palette = json.load(f)
+            try:
+                palette = json.load(f)
+            except (json.JSONDecodeError, UnicodeDecodeError) as err:
+                raise InputError(f'{source}: not valid JSON ({err}); it must hold a list of '
+                                 f'[r, g, b] colours, as tools/posterior_learning.py --out '
+                                 f'writes') from None
+    if not isinstance(palette, Tensor):
+        _check_palette_rows(palette, source)
     colours = torch.as_tensor(palette, dtype=torch.float64)
     if colours.dim() != 2 or colours.size(1) != 3:
-        raise ValueError(f'{source}: expected a list of [r, g, b] colours, got shape '
+        raise InputError(f'{source}: expected a list of [r, g, b] colours, got shape '
                          f'{tuple(colours.shape)}')
     if num_classes is not None and colours.size(0) != num_classes + 1:
-        raise ValueError(f'{source}: has {colours.size(0)} colours but num_classes={num_classes} '
+        raise InputError(f'{source}: has {colours.size(0)} colours but num_classes={num_classes} '
                          f'needs {num_classes + 1} (one per class, then the ignore colour last)')
     if colours.size(0) < 2:
-        raise ValueError(f'{source}: needs at least one class colour and the ignore colour')
+        raise InputError(f'{source}: needs at least one class colour and the ignore colour')
     bad = ((colours < 0) | (colours > 255) | (colours != colours.round())).any(1)
     if bad.any():
         i = int(bad.nonzero()[0])
-        raise ValueError(f'{source}: colour {i} = {colours[i].tolist()} is not three integers '
+        raise InputError(f'{source}: colour {i} = {colours[i].tolist()} is not three integers '
                          f'in 0-255')
     same = (colours[:, None, :] == colours[None, :, :]).all(-1)
     same.fill_diagonal_(False)
     if same.any():
         i, j = (int(v) for v in same.nonzero()[0])
-        raise ValueError(f'{source}: colours {i} and {j} are identical '
+        raise InputError(f'{source}: colours {i} and {j} are identical '
                          f'({colours[i].int().tolist()}); every class and the ignore colour '
                          f'need distinct colours')
     return colours.float()

@@ -13,6 +13,8 @@ import numpy as np
 import torch
 from mmengine.config import Config
 
+from gss.checkpoints import read_checkpoint
+from gss.errors import InputError
 from gss.maskige import Maskige
 from gss.registry import VQVAES
 from gss.stage1 import reconstruction_iou
@@ -28,10 +30,10 @@ def build_vqvae(source: str):
         cfg = Config.fromfile(source)
         vqvae = cfg.get('vqvae') or cfg.get('model', {}).get('vqvae')
         if vqvae is None:
-            raise ValueError(f'{source} has neither vqvae=dict(...) nor model.vqvae')
+            raise InputError(f'{source} has neither vqvae=dict(...) nor model.vqvae')
         return VQVAES.build(vqvae)
-    state = torch.load(source, map_location='cpu', weights_only=True)
-    kind = 'DalleVQVAE' if isinstance(state, dict) and 'encoder' in state else 'MaskigeVQVAE'
+    state = read_checkpoint(source, 'VQ-VAE checkpoint')
+    kind = 'DalleVQVAE' if 'encoder' in state else 'MaskigeVQVAE'
     return VQVAES.build(dict(type=kind, checkpoint=source))
 
 

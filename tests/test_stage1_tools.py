@@ -52,7 +52,7 @@ def test_missing_vqvae_checkpoint_is_one_clear_line(toy_data_root, cpu_env, repo
                    toy_data_root, '--cfg-options', 'model.vqvae.checkpoint=absent/vq.pth'],
                   cpu_env, repo_root)
     assert result.returncode != 0
-    assert 'MaskigeVQVAE checkpoint not found: absent/vq.pth' in result.stderr.splitlines()[-1]
+    assert 'absent/vq.pth: MaskigeVQVAE checkpoint not found' in result.stderr.splitlines()[-1]
 
 
 def test_pictures_have_five_panels(random_vqvae, toy_data_root, cpu_env, repo_root, tmp_path):

@@ -72,5 +72,5 @@ def test_missing_or_foreign_checkpoint_is_named(tmp_path):
         MaskigeVQVAE(checkpoint=str(tmp_path / 'absent.pth'))
     foreign = tmp_path / 'foreign.pth'
     torch.save({'weights': torch.zeros(1)}, foreign)
-    with pytest.raises(ValueError, match='is not a MaskigeVQVAE checkpoint'):
+    with pytest.raises(ValueError, match='foreign.pth: not a MaskigeVQVAE checkpoint'):
         MaskigeVQVAE(checkpoint=str(foreign))

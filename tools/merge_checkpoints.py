@@ -16,19 +16,17 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import gss  # noqa: E402,F401  (weights_only loading of mmengine checkpoints)
 import torch  # noqa: E402
 
-from gss.compat import save_atomically  # noqa: E402
+from gss.checkpoints import read_checkpoint, save_atomically, state_dict_of  # noqa: E402
+from gss.errors import exit_on_input_error  # noqa: E402
 
 INVERSE_PREFIX = 'decode_head.learned_inverse.'
 
 
-def load_state(path: str, role: str) -> dict:
-    if not osp.isfile(path):
-        sys.exit(f'merge_checkpoints: {role} checkpoint not found: {path}')
-    checkpoint = torch.load(path, map_location='cpu', weights_only=True)
-    state = checkpoint.get('state_dict', checkpoint) if isinstance(checkpoint, dict) else None
-    if not isinstance(state, dict) or not state:
-        sys.exit(f'merge_checkpoints: {path} holds no state_dict')
-    return checkpoint, state
+def load_state(path: str, role: str) -> tuple:
+    """(checkpoint, its model weights), or one line naming the file."""
+    with exit_on_input_error('merge_checkpoints'):
+        checkpoint = read_checkpoint(path, f'{role} checkpoint')
+        return checkpoint, state_dict_of(checkpoint, path)
 
 
 def merge(ff_state: dict, ftw_state: dict) -> tuple:

@@ -10,10 +10,11 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import gss  # noqa: E402,F401  (compatibility patches and registries first)
-from gss.engine import (SUPPORTED_EVAL_METRICS, check_eval_metrics,  # noqa: E402
-                        close_distributed, prepare_config,
+from gss.checkpoints import load_weights  # noqa: E402
+from gss.engine import (SUPPORTED_EVAL_METRICS, ConfigOptionsAction,  # noqa: E402
+                        check_eval_metrics, close_distributed, prepare_config,
                         set_eval_metrics)
-from mmengine.config import DictAction  # noqa: E402
+from gss.errors import InputError, exit_on_input_error  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
@@ -32,7 +33,11 @@ def parse_args() -> argparse.Namespace:
                         help=f'metrics to report: {", ".join(SUPPORTED_EVAL_METRICS)} '
                              '(default: the config\'s)')
     parser.add_argument('--data-root', help='replace the data root of every dataset')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+    parser.add_argument('--partial-load', action='store_true',
+                        help='load the checkpoint\'s weights that fit the model and leave the '
+                             'rest as initialised (by default a checkpoint that does not fit the '
+                             'config is refused)')
+    parser.add_argument('--cfg-options', nargs='+', action=ConfigOptionsAction,
                         help='override config values, e.g. test_dataloader.batch_size=2')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
@@ -40,46 +45,55 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def main() -> None:
-    args = parse_args()
+# Testing never trains or validates: these are dropped, so test-only configs (stage-1
+# reconstruction) need no optimiser, mmengine's all-or-none checks pass, and a data root that
+# holds only the evaluated split is enough.
+NOT_FOR_TESTING = ('train_dataloader', 'train_cfg', 'optim_wrapper', 'param_scheduler',
+                   'val_dataloader', 'val_cfg', 'val_evaluator')
+
+
+def test(args: argparse.Namespace) -> None:
     no_checkpoint = args.checkpoint.lower() == 'none'
     if not no_checkpoint and not osp.isfile(args.checkpoint):
-        sys.exit(f'test.py: checkpoint not found: {args.checkpoint} (pass "none" only for '
-                 'models without trained weights)')
-    try:
-        check_eval_metrics(args.eval or [])
-        cfg = prepare_config(args.config, args.work_dir, args.cfg_options, args.launcher,
-                             args.data_root)
-    except (FileNotFoundError, ValueError) as err:
-        sys.exit(f'test.py: {err}')
+        raise FileNotFoundError(f'{args.checkpoint}: checkpoint not found (pass "none" only for '
+                                'models without trained weights)')
+    check_eval_metrics(args.eval or [])
+    cfg = prepare_config(args.config, args.work_dir, args.cfg_options, args.launcher,
+                         args.data_root, data_keys=('test_dataloader',))
     if args.eval:
         set_eval_metrics(cfg, args.eval)
-    cfg.load_from = None if no_checkpoint else args.checkpoint
-    # Testing never trains: drop train-only settings, so test-only configs (stage-1
-    # reconstruction) need no optimiser, and mmengine's all-or-none check passes.
-    for key in ('train_dataloader', 'train_cfg', 'optim_wrapper', 'param_scheduler'):
+    # The checkpoint is loaded below, strictly, not by mmengine (which loads whatever fits).
+    cfg.load_from = None
+    for key in NOT_FOR_TESTING:
         cfg[key] = None
     if args.show_dir:
         hook = cfg.default_hooks.get('visualization')
         if hook is None:
-            sys.exit('--show-dir needs a SegVisualizationHook in default_hooks.visualization')
+            raise InputError('--show-dir needs a SegVisualizationHook in '
+                             'default_hooks.visualization')
         hook['draw'] = True
         cfg.visualizer['save_dir'] = args.show_dir
     if args.anomaly_dir:
         if cfg.model.get('type') != 'OpenSetEncoderDecoder':
-            sys.exit(f'test.py: --anomaly-dir needs a GMMSeg config (model.type '
-                     f'OpenSetEncoderDecoder), not model.type {cfg.model.get("type")}')
+            raise InputError(f'--anomaly-dir needs a GMMSeg config (model.type '
+                             f'OpenSetEncoderDecoder), not model.type {cfg.model.get("type")}')
         cfg.model.setdefault('test_cfg', {})['open_set'] = True
         cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + [
             dict(type='AnomalyScoreWriterHook', out_dir=args.anomaly_dir)]
     if args.out:
         cfg.test_evaluator['output_dir'] = args.out
         cfg.test_evaluator['keep_results'] = True
-    try:
-        runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
-    except FileNotFoundError as err:  # a missing checkpoint or weight file named in the config
-        sys.exit(f'{osp.basename(__file__)}: {err}')
+    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+    if not no_checkpoint:
+        checkpoint = load_weights(runner.model, args.checkpoint, partial=args.partial_load)
+        runner.call_hook('after_load_checkpoint', checkpoint=checkpoint)
     runner.test()
+
+
+def main() -> None:
+    args = parse_args()
+    with exit_on_input_error(osp.basename(__file__)):
+        test(args)
     close_distributed()
 
 

@@ -6,11 +6,12 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import gss  # noqa: E402,F401  (compatibility patches and registries first)
-from gss.engine import (check_weight_files, close_distributed, prepare_config,  # noqa: E402
-                        use_amp)
-from mmengine.config import DictAction  # noqa: E402
+from gss.checkpoints import find_resumable_checkpoint, read_checkpoint  # noqa: E402
+from gss.engine import (ConfigOptionsAction, check_weight_files,  # noqa: E402
+                        close_distributed, prepare_config, use_amp)
+from gss.errors import InputError, exit_on_input_error  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
-from mmengine.runner import Runner, find_latest_checkpoint  # noqa: E402
+from mmengine.runner import Runner  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -23,7 +24,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--load-from', help='initialise the model from this checkpoint')
     parser.add_argument('--amp', action='store_true', help='mixed-precision training (GPU)')
     parser.add_argument('--data-root', help='replace the data root of every dataset')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+    parser.add_argument('--cfg-options', nargs='+', action=ConfigOptionsAction,
                         help='override config values, e.g. train_cfg.max_iters=100')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
@@ -31,39 +32,48 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def main() -> None:
-    args = parse_args()
-    try:
-        cfg = prepare_config(args.config, args.work_dir, args.cfg_options, args.launcher,
-                             args.data_root)
-        if args.amp:
-            use_amp(cfg)
-    except (FileNotFoundError, ValueError, RuntimeError) as err:
-        sys.exit(f'train.py: {err}')
+def _is_local(path: str) -> bool:
+    return '://' not in str(path)
+
+
+def train(args: argparse.Namespace) -> None:
+    cfg = prepare_config(args.config, args.work_dir, args.cfg_options, args.launcher,
+                         args.data_root)
+    if args.amp:
+        use_amp(cfg)
     if args.load_from:
         cfg.load_from = args.load_from
     if args.resume == 'auto':
         # mmengine would resume from load_from when a config sets it (GSS-FT-W points it at
         # its GSS-FF checkpoint): resume from this run's own latest checkpoint instead, and
         # start as configured when there is none yet.
-        latest = find_latest_checkpoint(cfg.work_dir) if osp.isdir(cfg.work_dir) else None
+        latest, note = find_resumable_checkpoint(cfg.work_dir) if osp.isdir(cfg.work_dir) \
+            else (None, None)
         if latest:
+            if note:
+                print(note, flush=True)
             cfg.resume, cfg.load_from = True, latest
+        elif note:
+            raise InputError(f'{note}; drop --resume to train from the beginning')
         else:
             print(f'--resume: no checkpoint in {cfg.work_dir} yet; starting from the '
                   f'beginning', flush=True)
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
-    try:
-        check_weight_files(cfg)
-    except FileNotFoundError as err:
-        sys.exit(f'train.py: {err}')
-    try:
-        runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
-    except FileNotFoundError as err:  # a missing checkpoint or weight file named in the config
-        sys.exit(f'{osp.basename(__file__)}: {err}')
+    check_weight_files(cfg)
+    if cfg.get('load_from') and _is_local(cfg.load_from):
+        # A truncated or foreign file is named now, not after the model and data are built.
+        read_checkpoint(cfg.load_from, 'checkpoint to resume' if cfg.get('resume')
+                        else 'load_from checkpoint')
+    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     runner.train()
+
+
+def main() -> None:
+    args = parse_args()
+    with exit_on_input_error(osp.basename(__file__)):
+        train(args)
     close_distributed()
 
 

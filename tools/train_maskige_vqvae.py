@@ -19,7 +19,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import torch  # noqa: E402
 
-from gss.compat import save_atomically  # noqa: E402
+from gss.checkpoints import save_atomically  # noqa: E402
 from gss.maskige import Maskige  # noqa: E402
 from gss.models.vqvae.maskige_vqvae import DEFAULT_ARCH, MaskigeVQVAE  # noqa: E402
 from gss.models.vqvae.maskige_vqvae_trainer import (MaskSource, evaluate_on_folder,  # noqa: E402

@@ -18,11 +18,11 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from mmengine.config import DictAction  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 
 import gss  # noqa: E402,F401
-from gss.engine import prepare_config  # noqa: E402
+from gss.engine import ConfigOptionsAction, prepare_config  # noqa: E402
+from gss.errors import InputError, exit_on_input_error  # noqa: E402
 from gss.stage1 import reconstruct_maskige  # noqa: E402
 
 TITLES = ('image', 'mask', 'maskige', 'reconstructed maskige', 'decoded mask')
@@ -66,22 +66,21 @@ def main() -> None:
     parser.add_argument('--num', type=int, default=4, help='number of samples')
     parser.add_argument('--out-dir', required=True)
     parser.add_argument('--data-root', help='replace the data root of every dataset')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    parser.add_argument('--cfg-options', nargs='+', action=ConfigOptionsAction)
     args = parser.parse_args()
-    try:
-        cfg = prepare_config(args.config, cfg_options=args.cfg_options,
-                             data_root=args.data_root)
-    except (FileNotFoundError, ValueError) as err:
-        sys.exit(f'visualize_maskige: {err}')
+    with exit_on_input_error('visualize_maskige'):
+        visualize(args)
+
+
+def visualize(args: argparse.Namespace) -> None:
+    cfg = prepare_config(args.config, cfg_options=args.cfg_options, data_root=args.data_root,
+                         data_keys=('test_dataloader',))
     if cfg.model.get('type') != 'MaskigeReconstructor':
-        sys.exit(f'visualize_maskige: {args.config} is not a stage-1 reconstruction config '
-                 f'(model type {cfg.model.get("type")}, expected MaskigeReconstructor)')
+        raise InputError(f'{args.config}: not a stage-1 reconstruction config (model type '
+                         f'{cfg.model.get("type")}, expected MaskigeReconstructor)')
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     from mmseg.registry import DATASETS, MODELS
-    try:
-        model = MODELS.build(cfg.model)
-    except FileNotFoundError as err:
-        sys.exit(f'visualize_maskige: {err}')
+    model = MODELS.build(cfg.model)
     dataset = DATASETS.build(cfg.test_dataloader.dataset)
     palette = np.asarray(dataset.metainfo['palette'], np.uint8)
     os.makedirs(args.out_dir, exist_ok=True)

@@ -1,15 +1,20 @@
 """Checks and overrides of the data folders that a config's dataloaders read.
 
 mmengine only notices a missing dataset deep inside the dataloader build, with a traceback
-that does not say how to get the data. The tools call :func:`check_data_roots` first, so a
-missing folder gives one line naming the path and what to do.
+that does not say how to get the data, and a file that is not an image only when the loader
+reaches it, possibly after a whole evaluation. The tools call :func:`check_data_roots` first,
+for the dataloaders they use, so a missing folder or a non-image file gives one line naming the
+path and what to do.
 """
 from __future__ import annotations
 
+import os
 import os.path as osp
-from typing import Iterator, Sequence, Tuple
+from typing import Iterator, Optional, Sequence, Tuple
 
 from mmengine.config import Config
+
+from gss.errors import InputError
 
 DATALOADER_KEYS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
@@ -52,9 +57,44 @@ def iter_data_folders(cfg: Config, keys: Sequence[str] = DATALOADER_KEYS
                 yield key, str(dataset.get('type', '?')), folder
 
 
+IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp')
+_IMAGE_MAGIC = (b'\x89PNG\r\n\x1a\n', b'\xff\xd8\xff', b'BM', b'II*\x00', b'MM\x00*')
+
+
+def image_file_problem(path: str) -> Optional[str]:
+    """Why ``path`` cannot be an image, judged from its first bytes, or None if it can be."""
+    with open(path, 'rb') as f:
+        head = f.read(16)
+    if not head:
+        return 'an empty file'
+    if head.startswith(_IMAGE_MAGIC) or (head[:4] == b'RIFF' and head[8:12] == b'WEBP'):
+        return None
+    return f'not an image (starts with {head[:8]!r})'
+
+
+def check_data_files(folder: str) -> None:
+    """Raise :class:`InputError` for the files under ``folder`` with an image extension that
+    are not images (reading only their first bytes, so it takes a second even for ADE20K)."""
+    bad = []
+    for parent, subfolders, names in os.walk(folder):
+        subfolders.sort()
+        for name in sorted(names):
+            if name.lower().endswith(IMAGE_EXTENSIONS):
+                path = osp.join(parent, name)
+                problem = image_file_problem(path)
+                if problem:
+                    bad.append((path, problem))
+    if bad:
+        others = f' (and {len(bad) - 1} more)' if len(bad) > 1 else ''
+        raise InputError(f'{bad[0][0]}: {bad[0][1]}{others}; replace it with the real image or '
+                         f'remove it from {folder}')
+
+
 def check_data_roots(cfg: Config, keys: Sequence[str] = DATALOADER_KEYS) -> None:
     """Raise ``FileNotFoundError`` (one line) for the first missing data folder of the
-    dataloaders ``keys`` of ``cfg``."""
+    dataloaders ``keys`` of ``cfg``, and :class:`InputError` for a file in them that is not an
+    image."""
+    folders = []
     for key, dataset_type, folder in iter_data_folders(cfg, keys):
         if folder and not osp.isdir(folder):
             root = osp.dirname(osp.dirname(folder)) if dataset_type == 'ToyScenesDataset' \
@@ -63,6 +103,10 @@ def check_data_roots(cfg: Config, keys: Sequence[str] = DATALOADER_KEYS) -> None
             raise FileNotFoundError(
                 f'{key}: data folder not found: {folder} ({dataset_type}); '
                 + hint.format(root=root))
+        folders.append(folder)
+    for folder in dict.fromkeys(folders):
+        if folder:
+            check_data_files(folder)
 
 
 def set_data_root(cfg: Config, data_root: str) -> None:

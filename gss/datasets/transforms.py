@@ -1,6 +1,10 @@
 """Data transforms."""
+import numpy as np
+from mmcv.transforms import BaseTransform
 from mmseg.datasets.transforms import Resize
 from mmseg.registry import TRANSFORMS
+
+from gss.errors import InputError
 
 
 @TRANSFORMS.register_module()
@@ -18,3 +22,42 @@ class ResizeAsOriginal(Resize):
         results = super().transform(results)
         results['ori_shape'] = results['img_shape']
         return results
+
+
+@TRANSFORMS.register_module()
+class CheckLabelValues(BaseTransform):
+    """Refuse a label map holding values that are neither a class nor the ignore index.
+
+    mmseg's metric silently drops such pixels and the loss fails with "Target 200 is out of
+    bounds" without naming the file. Place it right after ``LoadAnnotations``, which has
+    already applied the dataset's documented mappings (``label_map``, ``reduce_zero_label``).
+    Samples without labels (inference on images) pass unchanged.
+
+    Args:
+        num_classes: K; valid labels are 0..K-1.
+        ignore_index: the label of unlabelled pixels.
+    """
+
+    def __init__(self, num_classes: int, ignore_index: int = 255) -> None:
+        self.num_classes = num_classes
+        self.ignore_index = ignore_index
+
+    def transform(self, results: dict) -> dict:
+        labels = results.get('gt_seg_map')
+        if labels is None:  # inference: mmseg's inference_model drops LoadAnnotations
+            return results
+        values = np.unique(labels)
+        bad = values[((values < 0) | (values >= self.num_classes))
+                     & (values != self.ignore_index)]
+        if bad.size:
+            shown = ', '.join(str(int(v)) for v in bad[:5]) + (' ...' if bad.size > 5 else '')
+            raise InputError(
+                f'{results.get("seg_map_path", "label map")}: label value(s) {shown} are '
+                f'neither a class (0-{self.num_classes - 1}) nor ignore ({self.ignore_index}); '
+                f'fix the file, or map them in the dataset config (label_map, '
+                f'reduce_zero_label)')
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(num_classes={self.num_classes}, '
+                f'ignore_index={self.ignore_index})')

@@ -1,22 +1,74 @@
 """Turn a config path and the tools' command-line options into a ready mmengine Config."""
 from __future__ import annotations
 
+import argparse
 import os
 import os.path as osp
-from typing import Optional, Sequence
+import sys
+from typing import Any, Optional, Sequence, Tuple
 
 import torch
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 
-from gss.datasets.data_roots import check_data_roots, set_data_root
+from gss.datasets.data_roots import DATALOADER_KEYS, check_data_roots, set_data_root
+from gss.errors import InputError
 
 # The metrics of mmseg's IoUMetric; the original GSS tools spell them `--eval mIoU`.
 SUPPORTED_EVAL_METRICS = ('mIoU', 'mDice', 'mFscore')
 
 
+class ConfigOptionsAction(DictAction):
+    """``--cfg-options KEY=VALUE ...``: mmengine's DictAction, with one line for an item that
+    is not ``KEY=VALUE`` instead of a traceback."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values, option_string: Optional[str] = None) -> None:
+        for item in values or []:
+            key, sep, _ = item.partition('=')
+            if not sep or not key.strip():
+                parser.exit(2, f'{parser.prog}: --cfg-options: {item!r} is not KEY=VALUE '
+                               f'(e.g. train_cfg.max_iters=100)\n')
+        super().__call__(parser, namespace, values, option_string)
+
+
+def _lookup(cfg: Config, dotted_key: str) -> Tuple[bool, Any]:
+    """(whether ``dotted_key`` exists in ``cfg``, its value); digits index lists."""
+    node: Any = cfg
+    for part in dotted_key.split('.'):
+        if isinstance(node, (dict, Config)) and part in node:
+            node = node[part]
+        elif isinstance(node, (list, tuple)) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return False, None
+    return True, node
+
+
+def apply_cfg_options(cfg: Config, options: Optional[dict]) -> None:
+    """Merge ``--cfg-options`` into ``cfg``, refusing a value of the wrong kind (a word where
+    the config has a number or a flag) and warning about keys the config does not have."""
+    for key, value in (options or {}).items():
+        found, old = _lookup(cfg, key)
+        if not found:
+            print(f'--cfg-options: {key} is not in the config; it is added (check the spelling '
+                  f'if you meant to change an existing value)', file=sys.stderr)
+            continue
+        numeric = isinstance(old, (int, float)) and not isinstance(old, bool)
+        if (numeric and (isinstance(value, str) or isinstance(value, bool))) or \
+                (isinstance(old, bool) and not isinstance(value, bool)):
+            kind = 'True or False' if isinstance(old, bool) else 'a number'
+            raise InputError(f'--cfg-options {key}={value!r}: the config holds {old!r} there; '
+                             f'give {kind}')
+    try:
+        cfg.merge_from_dict(options or {})
+    except (TypeError, KeyError, ValueError, IndexError) as err:
+        raise InputError(f'--cfg-options: {" ".join(str(err).split())}') from None
+
+
 def prepare_config(config_path: str, work_dir: Optional[str] = None,
                    cfg_options: Optional[dict] = None, launcher: str = 'none',
-                   data_root: Optional[str] = None, check_data: bool = True) -> Config:
+                   data_root: Optional[str] = None, check_data: bool = True,
+                   data_keys: Sequence[str] = DATALOADER_KEYS) -> Config:
     """Load ``config_path`` and apply the options every tool shares.
 
     Args:
@@ -25,14 +77,19 @@ def prepare_config(config_path: str, work_dir: Optional[str] = None,
         cfg_options: ``--cfg-options`` overrides (dotted keys).
         launcher: 'none', 'pytorch', 'slurm' or 'mpi'.
         data_root: if given, replaces the data root of every dataloader's dataset.
-        check_data: fail early, in one line, if a data folder is missing.
+        check_data: fail early, in one line, if a data folder is missing or holds a file
+            that is not an image.
+        data_keys: the dataloaders the tool uses (testing needs only ``test_dataloader``).
     """
     if not osp.isfile(config_path):
-        raise FileNotFoundError(f'config file not found: {config_path}')
-    cfg = Config.fromfile(config_path)
+        raise FileNotFoundError(f'{config_path}: config file not found')
+    try:
+        cfg = Config.fromfile(config_path)
+    except (SyntaxError, NameError, ImportError, KeyError, TypeError) as err:
+        raise InputError(f'{config_path}: the config does not load ({type(err).__name__}: '
+                         f'{" ".join(str(err).split())})') from None
     cfg.launcher = launcher
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+    apply_cfg_options(cfg, cfg_options)
     if data_root is not None:
         set_data_root(cfg, data_root)
     if work_dir is not None:
@@ -40,7 +97,7 @@ def prepare_config(config_path: str, work_dir: Optional[str] = None,
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(config_path))[0])
     if check_data:
-        check_data_roots(cfg)
+        check_data_roots(cfg, data_keys)
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = '0'
     return cfg
@@ -50,7 +107,7 @@ def check_eval_metrics(metrics: Sequence[str]) -> None:
     """Reject ``--eval`` names IoUMetric does not compute, listing the supported ones."""
     unknown = [m for m in metrics if m not in SUPPORTED_EVAL_METRICS]
     if unknown:
-        raise ValueError(f'--eval: unsupported metric(s) {", ".join(unknown)}; '
+        raise InputError(f'--eval: unsupported metric(s) {", ".join(unknown)}; '
                          f'supported: {", ".join(SUPPORTED_EVAL_METRICS)}')
 
 
@@ -66,13 +123,13 @@ def set_eval_metrics(cfg: Config, metrics: Sequence[str]) -> None:
 def use_amp(cfg: Config) -> None:
     """Switch the optimizer wrapper to mixed precision (``--amp``); needs a GPU."""
     if not torch.cuda.is_available():
-        raise RuntimeError('--amp needs a CUDA GPU (mmengine has no CPU AMP optimizer '
+        raise InputError('--amp needs a CUDA GPU (mmengine has no CPU AMP optimizer '
                            'wrapper); drop --amp to train in fp32 on this machine.')
     wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
     if wrapper == 'AmpOptimWrapper':
         return
     if wrapper != 'OptimWrapper':
-        raise ValueError(f'--amp only works with optim_wrapper type OptimWrapper, got {wrapper}')
+        raise InputError(f'--amp only works with optim_wrapper type OptimWrapper, got {wrapper}')
     cfg.optim_wrapper.type = 'AmpOptimWrapper'
     cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
 

@@ -25,7 +25,7 @@ sys.path.insert(0, osp.join(ROOT, 'tools'))
 
 import torch  # noqa: E402
 
-from gss.compat import save_atomically  # noqa: E402
+from gss.checkpoints import save_atomically  # noqa: E402
 
 
 @dataclass

@@ -14,7 +14,8 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 
-from gss.compat import save_atomically  # noqa: E402
+from gss.checkpoints import save_atomically  # noqa: E402
+from gss.errors import exit_on_input_error  # noqa: E402
 from gss.models.vqvae.dalle import DalleVQVAE  # noqa: E402
 
 
@@ -27,10 +28,8 @@ def main() -> None:
     args = parser.parse_args()
     if osp.exists(args.out) and not args.overwrite:
         sys.exit(f'dalle_to_gss: {args.out} exists; pass --overwrite to replace it')
-    try:
+    with exit_on_input_error('dalle_to_gss'):
         model = DalleVQVAE(encoder_path=args.encoder_pkl, decoder_path=args.decoder_pkl)
-    except (FileNotFoundError, ValueError) as err:
-        sys.exit(f'dalle_to_gss: {err}')
     save_atomically(model.converted_checkpoint(), args.out)
     params = sum(p.numel() for p in model.parameters()) / 1e6
     print(f'wrote {args.out}: encoder {model.arch["encoder"]}, decoder {model.arch["decoder"]}, '

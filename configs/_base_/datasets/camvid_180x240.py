@@ -6,6 +6,7 @@ crop_size = (180, 240)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
+    dict(type='CheckLabelValues', num_classes=11),
     dict(type='RandomResize', scale=(240, 180), ratio_range=(0.75, 1.5), keep_ratio=True),
     dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
     dict(type='RandomFlip', prob=0.5),
@@ -15,6 +16,7 @@ train_pipeline = [
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
+    dict(type='CheckLabelValues', num_classes=11),
     dict(type='ResizeAsOriginal', scale=(240, 180), keep_ratio=True),
     dict(type='PackSegInputs'),
 ]

@@ -6,6 +6,7 @@ crop_size = (360, 480)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
+    dict(type='CheckLabelValues', num_classes=11),
     dict(type='RandomResize', scale=(480, 360), ratio_range=(0.5, 2.0), keep_ratio=True),
     dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
     dict(type='RandomFlip', prob=0.5),
@@ -16,6 +17,7 @@ test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=(480, 360), keep_ratio=True),
     dict(type='LoadAnnotations'),
+    dict(type='CheckLabelValues', num_classes=11),
     dict(type='PackSegInputs'),
 ]
 train_dataloader = dict(

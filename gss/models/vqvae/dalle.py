@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import os.path as osp
 import pickle
+import warnings
 from collections import OrderedDict
 from typing import Dict, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+from torch.serialization import SourceChangeWarning
 
+from gss.checkpoints import read_checkpoint
+from gss.errors import InputError, one_line
 from gss.models.vqvae.base import FrozenVQVAE
 from gss.registry import VQVAES
 
@@ -153,6 +157,10 @@ class DalleDecoder(nn.Module):
 class _PickledModule:
     """Stands in for any nn.Module of a dall_e pickle: keeps its attributes, runs no code."""
 
+    # torch's legacy-format reader compares a module class's source with the pickled one and
+    # reads this flag when they differ (they always do for this stand-in).
+    dump_patches = False
+
     def __setstate__(self, state: dict) -> None:
         self.state = state
 
@@ -193,11 +201,20 @@ class _DallePickleUnpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f'unexpected {module}.{name} in a DALL-E dVAE file')
 
 
+def _restricted_load(file, **kwargs):
+    return _DallePickleUnpickler(file, **kwargs).load()
+
+
 class _DallePickleModule:
-    """The ``pickle_module`` handed to ``torch.load``."""
+    """The ``pickle_module`` handed to ``torch.load``.
+
+    Both entry points are restricted: torch unpickles a zip-format file through ``Unpickler``,
+    but reads the header records of a legacy (non-zip) file through ``load``, before any
+    ``Unpickler`` exists; a plain ``pickle.load`` there would run a crafted file's code.
+    """
 
     Unpickler = _DallePickleUnpickler
-    load = staticmethod(pickle.load)
+    load = staticmethod(_restricted_load)
 
 
 def read_dalle_pickle(path: str, kind: str) -> Tuple[Dict[str, Tensor], dict]:
@@ -213,12 +230,18 @@ def read_dalle_pickle(path: str, kind: str) -> Tuple[Dict[str, Tensor], dict]:
     if not osp.isfile(path):
         raise FileNotFoundError(f'DALL-E {kind} weights not found: {path}; {WHERE_TO_GET}')
     try:
-        module = torch.load(path, map_location='cpu', pickle_module=_DallePickleModule,
-                            weights_only=False)
-    except (pickle.UnpicklingError, RuntimeError, EOFError) as err:
-        raise ValueError(f'{path} is not a DALL-E dVAE {kind} file ({err})') from err
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', SourceChangeWarning)
+            module = torch.load(path, map_location='cpu', pickle_module=_DallePickleModule,
+                                weights_only=False)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError, TypeError,
+            AttributeError) as err:
+        reason = one_line(err)[:200]
+        raise InputError(f'{path}: not a DALL-E dVAE {kind} file ({reason}); '
+                         f'{WHERE_TO_GET}') from err
     if not isinstance(module, _PickledModule):
-        raise ValueError(f'{path} does not hold a pickled dall_e {kind} module')
+        raise InputError(f'{path}: does not hold a pickled dall_e {kind} module; '
+                         f'{WHERE_TO_GET}')
     defaults = ENCODER_DEFAULTS if kind == 'encoder' else DECODER_DEFAULTS
     arch = {key: module.state.get(key, value) for key, value in defaults.items()}
     state = {k: v.float() for k, v in module.flat_parameters().items()}
@@ -230,9 +253,9 @@ def _load_checkpoint(path: str) -> dict:
         raise FileNotFoundError(
             f'DALL-E checkpoint not found: {path}; make it with tools/model_converters/'
             f'dalle_to_gss.py ENCODER_PKL DECODER_PKL {path} after you {WHERE_TO_GET}')
-    state = torch.load(path, map_location='cpu', weights_only=True)
-    if not isinstance(state, dict) or not {'encoder', 'decoder', 'arch'} <= set(state):
-        raise ValueError(f'{path} is not a converted DALL-E checkpoint (needs "encoder", '
+    state = read_checkpoint(path, 'DALL-E checkpoint')
+    if not {'encoder', 'decoder', 'arch'} <= set(state):
+        raise InputError(f'{path}: not a converted DALL-E checkpoint (needs "encoder", '
                          f'"decoder" and "arch"; write it with dalle_to_gss.py)')
     return state
 
@@ -270,10 +293,10 @@ class DalleVQVAE(FrozenVQVAE):
             enc_state, enc_arch = read_dalle_pickle(encoder_path, 'encoder')
             dec_state, dec_arch = read_dalle_pickle(decoder_path, 'decoder')
         else:
-            raise ValueError('DalleVQVAE needs encoder_path and decoder_path (OpenAI\'s '
+            raise InputError('DalleVQVAE needs encoder_path and decoder_path (OpenAI\'s '
                              'encoder.pkl / decoder.pkl) or checkpoint (from dalle_to_gss.py)')
         if half_dtype not in ('float16', 'bfloat16'):
-            raise ValueError(f'DalleVQVAE: half_dtype must be float16 or bfloat16, got '
+            raise InputError(f'DalleVQVAE: half_dtype must be float16 or bfloat16, got '
                              f'{half_dtype!r}')
         self.half_dtype = getattr(torch, half_dtype)
         self.encoder = DalleEncoder(**enc_arch)
@@ -282,7 +305,7 @@ class DalleVQVAE(FrozenVQVAE):
                                   ('decoder', self.decoder, dec_state)):
             missing, unexpected = part.load_state_dict(state, strict=False)
             if missing or unexpected:
-                raise ValueError(f'DALL-E {name} weights do not match the architecture '
+                raise InputError(f'DALL-E {name} weights do not match the architecture '
                                  f'{enc_arch if name == "encoder" else dec_arch}: missing '
                                  f'{missing[:3]}, unexpected {unexpected[:3]}')
         self.arch = dict(encoder=enc_arch, decoder=dec_arch)

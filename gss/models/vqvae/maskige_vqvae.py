@@ -15,6 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from gss.checkpoints import read_checkpoint
+from gss.errors import InputError
 from gss.models.vqvae.base import FrozenVQVAE
 from gss.models.vqvae.fsq import FSQ
 from gss.registry import VQVAES
@@ -93,7 +95,7 @@ class MaskigeVQVAE(FrozenVQVAE):
             if value is None:
                 continue
             if state is not None and value != arch[key]:
-                raise ValueError(f'MaskigeVQVAE: {key}={value} disagrees with checkpoint '
+                raise InputError(f'MaskigeVQVAE: {key}={value} disagrees with checkpoint '
                                  f'{checkpoint} ({key}={arch[key]})')
             arch[key] = value
         self.arch = dict(hidden_channels=int(arch['hidden_channels']),
@@ -142,10 +144,10 @@ def load_maskige_vqvae_checkpoint(path: str) -> dict:
     """Read a MaskigeVQVAE checkpoint safely (``weights_only=True``), with clear errors."""
     if not osp.isfile(path):
         raise FileNotFoundError(
-            f'MaskigeVQVAE checkpoint not found: {path}. The shipped ones are in checkpoints/ '
-            f'(see docs/maskige_vqvae.md); train one with tools/train_maskige_vqvae.py')
-    state = torch.load(path, map_location='cpu', weights_only=True)
-    if not isinstance(state, dict) or 'state_dict' not in state or 'arch' not in state:
-        raise ValueError(f'{path} is not a MaskigeVQVAE checkpoint (needs "state_dict" and '
+            f'{path}: MaskigeVQVAE checkpoint not found. The shipped ones are in checkpoints/ '
+            f'(see docs/vqvae.md); train one with tools/train_maskige_vqvae.py')
+    state = read_checkpoint(path, 'MaskigeVQVAE checkpoint')
+    if 'state_dict' not in state or 'arch' not in state:
+        raise InputError(f'{path}: not a MaskigeVQVAE checkpoint (needs "state_dict" and '
                          f'"arch", as written by tools/train_maskige_vqvae.py)')
     return state

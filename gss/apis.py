@@ -13,14 +13,13 @@ from typing import Optional, Union
 import numpy as np
 import torch
 from mmengine.config import Config
-from mmseg.apis import inference_model, show_result_pyplot
-from mmseg.apis import init_model as mmseg_init_model
+from mmseg.apis import inference_model, init_model as mmseg_init_model, show_result_pyplot
 from mmseg.apis.inference import _preprare_data  # mmseg's own test-pipeline preparation
 from mmseg.registry import DATASETS
 
 from gss.checkpoints import load_weights
-from gss.errors import InputError
 from gss.engine.config_setup import apply_cfg_options
+from gss.errors import InputError
 
 __all__ = ['init_model', 'inference_model', 'inference_maskige', 'show_result_pyplot']
 

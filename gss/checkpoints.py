@@ -17,7 +17,7 @@ import re
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 from torch import Tensor, nn
@@ -55,19 +55,23 @@ def _describe_foreign(head: bytes) -> str:
     return f'a file starting with {head[:8]!r}'
 
 
-def read_checkpoint(path: str, what: str = 'checkpoint') -> dict:
+def read_checkpoint(path: str, what: str = 'checkpoint', required_keys: Sequence[str] = (),
+                    how_to_make: Optional[str] = None) -> dict:
     """Read a checkpoint with ``weights_only=True``, turning every way it can be wrong into one
     :class:`InputError` that names the file and what to do.
 
     Args:
         path: the file.
         what: how messages call it ('checkpoint', 'GSS-FF checkpoint', ...).
+        required_keys: top-level keys the checkpoint must have (its kind).
+        how_to_make: where such a file comes from, for the messages of a missing or wrong file.
 
     Returns:
         The loaded dict (an mmengine checkpoint or a plain state dict).
     """
+    hint = f'; {how_to_make}' if how_to_make else ''
     if not osp.isfile(path):
-        raise FileNotFoundError(f'{path}: {what} not found')
+        raise FileNotFoundError(f'{path}: {what} not found{hint}')
     size = osp.getsize(path)
     if size == 0:
         raise InputError(f'{path}: empty {what} (0 bytes; an interrupted copy or save?); use '
@@ -88,11 +92,16 @@ def read_checkpoint(path: str, what: str = 'checkpoint') -> dict:
                          f'not read ({first[:160]}); convert it to a state dict of tensors') \
             from err
     except (RuntimeError, EOFError, zipfile.BadZipFile, OSError) as err:
-        raise InputError(f'{path}: truncated or corrupt {what} ({" ".join(str(err).split())[:160]}); '
-                         f'use an intact copy or an earlier checkpoint') from err
+        reason = ' '.join(str(err).split())[:160]
+        raise InputError(f'{path}: truncated or corrupt {what} ({reason}); use an intact copy '
+                         f'or an earlier checkpoint') from err
     if not isinstance(checkpoint, dict):
         raise InputError(f'{path}: holds a {type(checkpoint).__name__}, not a checkpoint dict '
                          f'of model weights')
+    missing = [key for key in required_keys if key not in checkpoint]
+    if missing:
+        needs = ', '.join(f'"{key}"' for key in required_keys)
+        raise InputError(f'{path}: not a {what} (needs {needs}){hint}')
     return checkpoint
 
 

@@ -16,6 +16,7 @@ from mmengine.config import Config
 from gss.checkpoints import read_checkpoint
 from gss.errors import InputError
 from gss.maskige import Maskige
+from gss.models.maskige_tokenizer import MaskigeTokenizer
 from gss.registry import VQVAES
 from gss.stage1 import reconstruction_iou
 
@@ -90,7 +91,8 @@ def refine_palette_with_vqvae(palette: np.ndarray, vqvae: str, data: str, rounds
     palette = np.asarray(palette, np.int64).copy()
 
     def evaluate(p: np.ndarray) -> np.ndarray:
-        return reconstruction_iou(model, Maskige(p.tolist()), masks).per_class_iou()
+        return reconstruction_iou(MaskigeTokenizer(model, Maskige(p.tolist())),
+                                  masks).per_class_iou()
 
     def fmt(iou: np.ndarray) -> str:
         return ' '.join(f'{v:.1f}' for v in iou)

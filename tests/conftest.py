@@ -50,8 +50,3 @@ def cpu_env() -> dict:
     env['PYTHONUNBUFFERED'] = '1'
     env['PYTHONPATH'] = REPO_ROOT + os.pathsep + env.get('PYTHONPATH', '')
     return env
-
-
-def pytest_configure(config) -> None:
-    config.addinivalue_line('markers', 'slow: starts tool processes (seconds to a minute each); '
-                                       'deselect with -m "not slow" for a quick unit-only run')

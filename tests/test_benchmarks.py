@@ -3,7 +3,12 @@ themselves are in docs/, not asserted)."""
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import REPO_ROOT
+
+# Every test here starts tool processes (see tests/conftest.py: -m 'not slow').
+pytestmark = pytest.mark.slow
 
 
 def _run(args):

@@ -2,10 +2,14 @@
 import importlib.util
 import os
 import pickle
+import subprocess
+import sys
+import warnings
 
 import numpy as np
 import pytest
 import torch
+import torch.distributed as dist
 import torch.multiprocessing as mp
 from torch import nn
 
@@ -177,6 +181,7 @@ def _sync_bn_worker(rank: int, world_size: int, port: int, queue) -> None:
     dist.destroy_process_group()
 
 
+@pytest.mark.slow
 def test_two_cpu_processes_sync_batch_norm_equals_full_batch_norm(free_port):
     world_size = 2
     ctx = mp.get_context('spawn')
@@ -222,3 +227,43 @@ def test_checkpoint_save_interrupted_midway_leaves_previous_file_intact(tmp_path
     monkeypatch.undo()
     loaded = torch.load(path, weights_only=True)
     assert torch.equal(loaded['state_dict']['w'], torch.ones(3))
+
+
+def test_cpu_sync_batch_norm_forward_leaves_warning_filters_unchanged(free_port, monkeypatch):
+    import torch.distributed.nn as dist_nn
+
+    calls = []
+    real_all_reduce = dist_nn.all_reduce
+    monkeypatch.setattr(dist_nn, 'all_reduce',
+                        lambda *args, **kwargs: calls.append(1) or real_all_reduce(*args, **kwargs))
+    dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{free_port}', rank=0,
+                            world_size=1)
+    try:
+        bn = compat.CPUSyncBatchNorm(3).train()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always')
+            filters_before = list(warnings.filters)
+            bn(torch.randn(4, 3, 2, 2))
+            filters_after = list(warnings.filters)
+    finally:
+        dist.destroy_process_group()
+    assert calls == [1]  # the synchronised path ran, not the plain batch-norm fallback
+    assert filters_after == filters_before
+    assert not [w for w in caught if 'all_reduce' in str(w.message)]  # still silenced there
+
+
+_REPORT_SAVE_PATCH = ('import gss, mmengine.runner.runner as r; '
+                      "print(getattr(r.save_checkpoint, '__gss_patched__', False))")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('no_compat, patched', [('1', 'False'), (None, 'True')])
+def test_gss_no_compat_leaves_mmengine_unpatched(repo_root, no_compat, patched):
+    env = dict(os.environ, PYTHONPATH=repo_root + os.pathsep + os.environ.get('PYTHONPATH', ''))
+    env.pop('GSS_NO_COMPAT', None)
+    if no_compat is not None:
+        env['GSS_NO_COMPAT'] = no_compat
+    result = subprocess.run([sys.executable, '-c', _REPORT_SAVE_PATCH], env=env, cwd=repo_root,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr  # `import gss` works with or without patches
+    assert result.stdout.strip() == patched

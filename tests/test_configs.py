@@ -1,6 +1,9 @@
 """Every leaf config loads, and the model it describes builds with random weights on CPU and
 predicts a mask at a small input size, without any weight file (VQ-VAE files are replaced by
-small random ones of the same kind)."""
+small random ones of the same kind). Palette and weight paths resolve relative to the config
+file, not the working directory, and every GSS-FT-W config inherits its GSS-FF config and starts
+from that run's last checkpoint."""
+import ast
 import glob
 import os.path as osp
 
@@ -75,3 +78,67 @@ def test_config_builds_model_that_segments(path, random_vqvae_files):
     assert out.pred_sem_seg.data.shape == (1,) + shape
     assert out.seg_logits.data.shape == (num_classes,) + shape
     assert 0 <= out.pred_sem_seg.data.min() and out.pred_sem_seg.data.max() < num_classes
+
+
+def _paths(node, key=''):
+    """(key, value) of every palette and checkpoint path in a config tree."""
+    if isinstance(node, dict):
+        for k, value in node.items():
+            if k in ('palette', 'checkpoint') and isinstance(value, str):
+                yield f'{key}.{k}', value
+            else:
+                yield from _paths(value, f'{key}.{k}')
+    elif isinstance(node, (list, tuple)):
+        for i, value in enumerate(node):
+            yield from _paths(value, f'{key}[{i}]')
+
+
+@pytest.mark.parametrize('path', LEAF_CONFIGS, ids=lambda p: osp.relpath(p, REPO_ROOT))
+def test_config_paths_do_not_depend_on_the_working_directory(path, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cfg = Config.fromfile(path)
+    found = list(_paths(cfg.model))
+    if 'gss/' in osp.relpath(path, REPO_ROOT):
+        assert found, 'a GSS config names its palette and VQ-VAE'
+    for key, value in found:
+        assert osp.isabs(value), (key, value)
+        folder = 'configs/_base_/palettes' if key.endswith('palette') else 'checkpoints'
+        assert osp.dirname(osp.normpath(value)) == osp.join(REPO_ROOT, folder), (key, value)
+        if key.endswith('palette') or 'maskige_vqvae_' in value:  # shipped with the repository
+            assert osp.isfile(value), (key, value)
+
+
+FTW_CONFIGS = [p for p in LEAF_CONFIGS if osp.basename(p).startswith('gss-ftw_')]
+
+
+@pytest.mark.parametrize('path', FTW_CONFIGS, ids=lambda p: osp.relpath(p, REPO_ROOT))
+def test_ftw_config_starts_from_the_last_checkpoint_of_the_ff_config_it_inherits(path):
+    with open(path) as f:
+        base = next(node.value for node in ast.parse(f.read()).body
+                    if isinstance(node, ast.Assign) and node.targets[0].id == '_base_')
+    # The GSS-FF config first; the paper configs add the shared FT-W schedule.
+    base = base.elts[0].value if isinstance(base, ast.List) else base.value
+    assert osp.basename(base).startswith('gss-ff_'), base
+    ff_path = osp.join(osp.dirname(path), base)
+    ff, ftw = Config.fromfile(ff_path), Config.fromfile(path)
+    ff_name = osp.splitext(osp.basename(ff_path))[0]
+    # tools/train.py's default work_dir is work_dirs/<config name>; mmengine's CheckpointHook
+    # writes iter_<max_iters>.pth at the end of the run.
+    expected = f'work_dirs/{ff_name}/iter_{ff.train_cfg.max_iters}.pth'
+    assert ff.gss_ff_checkpoint == expected
+    assert ftw.load_from == expected
+
+    # Model, data and palette come from the FF config; FT-W changes the head, freezes the image
+    # network and has its own schedule (and may lower the batch size).
+    ff_model, ftw_model = ff.model.to_dict(), ftw.model.to_dict()
+    assert ftw_model.pop('freeze_image_network') is True
+    ff_head, ftw_head = ff_model.pop('decode_head'), ftw_model.pop('decode_head')
+    assert ftw_model == ff_model
+    assert (ff_head['type'], ftw_head['type']) == ('GSSFFHead', 'GSSFTWHead')
+    assert {k: v for k, v in ftw_head.items() if k != 'type' and not k.startswith('post_')} == \
+        {k: v for k, v in ff_head.items() if k != 'type'}
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader', 'val_evaluator'):
+        if key in ff:
+            ff_value = dict(ff[key].to_dict(), batch_size=ftw[key].batch_size) \
+                if key == 'train_dataloader' else ff[key].to_dict()
+            assert ftw[key].to_dict() == ff_value, key

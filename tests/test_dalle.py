@@ -75,6 +75,7 @@ def test_released_architecture_loads_with_its_parameter_counts(tmp_path):
                               atol=1e-5)
 
 
+@pytest.mark.slow
 def test_converter_writes_a_weights_only_checkpoint(small_pair, tmp_path, repo_root):
     encoder, decoder, enc_path, dec_path = small_pair
     out = tmp_path / 'dalle.pth'

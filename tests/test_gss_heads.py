@@ -1,4 +1,5 @@
-"""GSS-FF / GSS-FT-W heads: targets, losses, inference, what is frozen and what is saved."""
+"""GSS-FF / GSS-FT-W heads: targets, losses, inference, what is frozen (one rule, in the
+segmentor) and what is saved."""
 import pytest
 import torch
 from mmengine.config import ConfigDict
@@ -47,37 +48,38 @@ def test_token_grid_is_a_quarter_of_the_crop_and_vqvae_is_not_a_parameter():
     out = head(_features())
     assert out['token_logits'].shape == (2, 32, 8, 8)  # vocab 32, grid 32 / 4
     assert out['pixel_logits'].shape == (2, 4, 8, 8)
-    assert not any(k.startswith('vqvae') or '_frozen_vqvae' in k for k in head.state_dict())
-    vqvae_params = {id(p) for p in head.vqvae.parameters()}
-    assert not vqvae_params & {id(p) for p in head.parameters()}
+    assert not any('vqvae' in k or 'tokenizer' in k for k in head.state_dict())
+    vqvae = head.tokenizer.vqvae
+    assert not {id(p) for p in vqvae.parameters()} & {id(p) for p in head.parameters()}
     head.double()
-    assert next(head.vqvae.parameters()).dtype == torch.float64  # moves with the head
+    assert next(vqvae.parameters()).dtype == torch.float64  # moves with the head
     head.train()
-    assert not head.vqvae.training
+    assert not vqvae.training
 
 
 def test_targets_fill_ignore_with_the_pixel_branch_and_ignore_touched_cells():
     torch.manual_seed(0)
     head = MODELS.build(_head_cfg())
     seen = {}
-    encode = head.vqvae.encode
+    vqvae = head.tokenizer.vqvae
+    encode = vqvae.encode
 
     def spy(maskige):
         seen['maskige'] = maskige
         return encode(maskige)
 
-    head.vqvae.encode = spy
-    gt = torch.stack([s.gt_sem_seg.data for s in _samples(ignore_rows=5)])
+    vqvae.encode = spy
+    gt = torch.stack([s.gt_sem_seg.data[0] for s in _samples(ignore_rows=5)])
     pixel_logits = torch.zeros(2, 4, 8, 8)
     pixel_logits[:, 2] = 1.0  # the pixel branch says class 2 everywhere
-    tokens = head.token_targets(gt, (8, 8), pixel_logits)
+    tokens = head.tokenizer.target_tokens(gt, (8, 8), pixel_logits)
     maskige = seen['maskige']
     assert maskige.shape == (2, 3, 64, 64)  # 2x the 32 x 32 crop
     blue = torch.tensor([0.0, 0.0, 1.0]).view(1, 3, 1)
     assert torch.equal(maskige[:, :, :10].flatten(2), blue.expand(2, 3, 10 * 64))
     # rows 0-4 of the mask are ignore: 2x -> rows 0-9 -> token rows 0 and 1 are ignored
-    assert (tokens[:, :2] == head.vqvae.vocab_size).all()
-    assert (tokens[:, 2:] < head.vqvae.vocab_size).all()
+    assert (tokens[:, :2] == vqvae.vocab_size).all()
+    assert (tokens[:, 2:] < vqvae.vocab_size).all()
     assert torch.equal(tokens[:, 2:], encode(maskige)[:, 2:])
 
 
@@ -100,7 +102,7 @@ def test_inference_gives_votes_that_sum_to_one_at_the_input_size():
     assert scores.shape == (2, 4, 32, 32)
     assert torch.allclose(scores.sum(1), torch.ones(2, 32, 32), atol=1e-5)
     maskige = head.generate_maskige(head(_features()))
-    votes = head.maskige_to_scores(maskige)
+    votes = head.tokenizer.class_votes(maskige)
     expected = torch.nn.functional.avg_pool2d(votes, 2)
     assert torch.allclose(scores, expected, atol=1e-5)
 
@@ -111,38 +113,72 @@ def test_single_fusion_variant_shares_the_token_fusion():
     assert head(_features())['pixel_logits'].shape == (2, 4, 8, 8)
 
 
-def test_ftw_trains_only_the_learned_inverse():
+def _segmentor(head_type='GSSFTWHead', **extra):
+    head = _head_cfg(type=head_type, in_channels=[16, 8, 32, 64])
+    if head_type == 'GSSFTWHead':
+        head.update(post_seg_channel=8, post_swin_num_heads=2)
     torch.manual_seed(0)
-    head = MODELS.build(_head_cfg(type='GSSFTWHead', post_seg_channel=8, post_swin_num_heads=2))
-    trainable = {n for n, p in head.named_parameters() if p.requires_grad}
-    assert trainable and all(n.startswith('learned_inverse.') for n in trainable)
-    head.train()
-    assert not head.token_fusion.training and head.learned_inverse.training
-    out = head(_features())
-    assert out['inverse_logits'].shape == (2, 4, 64, 64)
-    losses = head.loss_by_feat(out, _samples(ignore_rows=3))
-    assert set(losses) == {'loss_inverse', 'acc_inverse'}
-    losses['loss_inverse'].backward()
+    return MODELS.build(dict(
+        type='GSSEncoderDecoder',
+        backbone=dict(type='ResNetV1c', depth=18, base_channels=8, stem_channels=8,
+                      out_indices=(0, 1, 2, 3), norm_cfg=dict(type='BN')),
+        decode_head=head, **extra))
+
+
+def test_ftw_segmentor_trains_only_the_learned_inverse():
+    model = _segmentor(freeze_image_network=True)
+    trainable = {n for n, p in model.named_parameters() if p.requires_grad}
+    assert trainable and all(n.startswith('decode_head.learned_inverse.') for n in trainable)
+    model.train()
+    head = model.decode_head
+    assert not model.backbone.training and not head.token_fusion.training
+    assert not head.token_classifier.training and head.learned_inverse.training
+    losses = model.loss(torch.randn(2, 3, 32, 32), _samples())
+    assert {'decode.loss_inverse', 'decode.acc_inverse'} <= set(losses)
+    losses['decode.loss_inverse'].backward()
     assert head.learned_inverse.classifier.weight.grad.abs().sum() > 0
     assert head.token_classifier[1].weight.grad is None
-    scores = head.eval().predict(_features(), [dict(img_shape=(32, 32))] * 2, None)
+    assert all(p.grad is None for p in model.backbone.parameters())
+    out = head(_features_for(model))
+    assert out['inverse_logits'].shape == (2, 4, 64, 64)
+    scores = head.eval().predict(_features_for(model), [dict(img_shape=(32, 32))] * 2, None)
     assert scores.shape == (2, 4, 32, 32)
 
 
-def test_frozen_image_network_segmentor():
-    model = MODELS.build(dict(
-        type='GSSEncoderDecoder', freeze_image_network=True,
-        backbone=dict(type='ResNetV1c', depth=18, base_channels=8, stem_channels=8,
-                      out_indices=(0, 1, 2, 3), norm_cfg=dict(type='BN')),
-        decode_head=_head_cfg(type='GSSFTWHead', in_channels=[16, 8, 32, 64],
-                              post_seg_channel=8, post_swin_num_heads=2)))
-    model.train()
-    assert not model.backbone.training
-    assert not any(p.requires_grad for p in model.backbone.parameters())
-    inputs = torch.randn(2, 3, 32, 32)
-    losses = model.loss(inputs, _samples())
-    losses['decode.loss_inverse'].backward()
-    assert all(p.grad is None for p in model.backbone.parameters())
+def _features_for(model):
+    return model.extract_feat(torch.randn(2, 3, 32, 32, generator=torch.Generator().manual_seed(1)))
+
+
+def test_the_freezing_rule_is_refused_when_it_does_not_fit_the_head():
+    from gss.errors import InputError
+
+    with pytest.raises(InputError, match='decode_head GSSFTWHead learns only X\\^-1 on a frozen '
+                       'GSS-FF network: set model.freeze_image_network=True'):
+        _segmentor()
+    with pytest.raises(InputError, match='would leave nothing to learn: decode_head GSSFFHead'):
+        _segmentor('GSSFFHead', freeze_image_network=True)
+    head = MODELS.build(_head_cfg(type='GSSFTWHead', post_seg_channel=8, post_swin_num_heads=2))
+    with pytest.raises(InputError, match="build it in model.type='GSSEncoderDecoder'"):
+        head.loss(_features(), _samples(), None)  # a plain EncoderDecoder would train it all
+
+
+def test_losses_are_configured_by_name():
+    from gss.errors import InputError
+
+    losses = {}
+    for name, extra in (('default', {}), ('custom', dict(loss_decode=[
+            dict(type='CrossEntropyLoss', loss_name='loss_token', loss_weight=0.0),
+            dict(type='CrossEntropyLoss', loss_name='loss_pixel', loss_weight=2.0,
+                 avg_non_ignore=True)]))):
+        torch.manual_seed(0)
+        head = MODELS.build(_head_cfg(**extra))
+        losses[name] = head.loss_by_feat(head(_features()), _samples(ignore_rows=3))
+    assert losses['custom']['loss_token'].item() == 0.0
+    assert losses['custom']['loss_pixel'].item() == pytest.approx(
+        10 * losses['default']['loss_pixel'].item(), rel=1e-6)  # 2.0 instead of 0.2
+    with pytest.raises(InputError, match='loss_decode must name the losses loss_token, '
+                       'loss_pixel'):
+        MODELS.build(_head_cfg(loss_decode=dict(type='CrossEntropyLoss')))
 
 
 def test_slide_inference_through_the_segmentor():

@@ -13,6 +13,9 @@ from gss.models.vqvae import MaskigeVQVAE
 from tests.conftest import REPO_ROOT, find_free_port
 from tests.test_tools import SMALL_RUN
 
+# Every test here starts tool processes (see tests/conftest.py: -m 'not slow').
+pytestmark = pytest.mark.slow
+
 FF = 'configs/gss/toy/gss-ff_effnet-lite0_1k_toy-128x128.py'
 FTW = 'configs/gss/toy/gss-ftw_effnet-lite0_1k-300_toy-128x128.py'
 
@@ -158,8 +161,8 @@ def test_missing_backbone_weights_are_named_before_training(setup, tmp_path):
 
     config = 'configs/gss/cityscapes/gss-ff_r101-d8_80k_cityscapes-768x768.py'
     cfg = Config.fromfile(osp.join(REPO_ROOT, config))
-    with pytest.raises(FileNotFoundError, match=r'weights not found: checkpoints/resnet101_v1c.pth '
-                       r'\(config key model.backbone.init_cfg.checkpoint\).*'
+    with pytest.raises(FileNotFoundError, match=rf'weights not found: {REPO_ROOT}/checkpoints/'
+                       r'resnet101_v1c.pth \(config key model.backbone.init_cfg.checkpoint\).*'
                        r'--cfg-options model.backbone.init_cfg=None'):
         check_weight_files(cfg)
     cfg.model.backbone.init_cfg = None

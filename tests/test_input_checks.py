@@ -15,8 +15,7 @@ import numpy as np
 import pytest
 import torch
 
-from gss.checkpoints import (find_resumable_checkpoint, load_weights, read_checkpoint,
-                             save_atomically)
+from gss.checkpoints import find_resumable_checkpoint, load_weights, save_atomically
 from gss.datasets.data_roots import check_data_files
 from gss.datasets.transforms import CheckLabelValues
 from gss.engine import apply_cfg_options
@@ -363,7 +362,7 @@ def test_train_tool_names_the_label_file_with_a_bad_value(toy_data_root, tmp_pat
 
 @pytest.mark.slow
 def test_demo_names_a_non_image_and_a_wrong_checkpoint(toy_weights, tmp_path, cpu_env,
-                                                        toy_data_root):
+                                                       toy_data_root):
     text = tmp_path / 'photo.png'
     text.write_text('not an image')
     image = osp.join(toy_data_root, 'img_dir', 'val', 'val_0000.png')
@@ -379,7 +378,7 @@ def test_demo_names_a_non_image_and_a_wrong_checkpoint(toy_weights, tmp_path, cp
 
 @pytest.mark.slow
 def test_train_resume_continues_from_the_newest_intact_checkpoint(toy_data_root, tmp_path,
-                                                                   cpu_env):
+                                                                  cpu_env):
     work = tmp_path / 'w'
     options = ['train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
                'train_dataloader.batch_size=2', 'default_hooks.checkpoint.interval=1',

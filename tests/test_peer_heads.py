@@ -307,6 +307,7 @@ def _ddp_worker(rank: int, head_type: str, port: int, queue) -> None:
     dist.destroy_process_group()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('head_type', ['gmmseg', 'protoseg'])
 def test_two_cpu_processes_end_with_identical_heads(head_type, free_port):
     import numpy as np

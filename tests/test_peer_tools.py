@@ -11,6 +11,9 @@ import pytest
 from tests.conftest import REPO_ROOT, find_free_port
 from tests.test_tools import SMALL_RUN
 
+# Every test here starts tool processes (see tests/conftest.py: -m 'not slow').
+pytestmark = pytest.mark.slow
+
 CONFIGS = dict(gmmseg='configs/gmmseg/gmmseg_effnet-lite0_1k_toy-128x128.py',
                protoseg='configs/protoseg/protoseg_effnet-lite0_1k_toy-128x128.py')
 OPTIONS = SMALL_RUN + ['model.backbone.pretrained=False', 'default_hooks.checkpoint.interval=2']

@@ -47,6 +47,7 @@ def test_out_of_range_k_is_rejected(num_classes):
         maximal_distance_palette(num_classes)
 
 
+@pytest.mark.slow
 def test_tool_writes_json_and_prints_both_methods(tmp_path, repo_root):
     out = tmp_path / 'palette.json'
     result = subprocess.run([sys.executable, 'tools/posterior_learning.py', '--num_classes', '19',

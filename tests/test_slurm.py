@@ -11,6 +11,9 @@ import pytest
 from tests.conftest import REPO_ROOT, find_free_port
 from tests.test_tools import CONFIG, SMALL_RUN
 
+# Every test here starts tool processes (see tests/conftest.py: -m 'not slow').
+pytestmark = pytest.mark.slow
+
 STAND_IN = osp.join(REPO_ROOT, 'tests', 'slurm_stand_in')
 
 

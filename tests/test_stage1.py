@@ -1,4 +1,5 @@
-"""Stage-1 reconstruction: the 2x target path, IoU bookkeeping, and the segmentor in mmseg."""
+"""The maskige tokenizer (the 2x path shared by targets and stage 1), stage-1 IoU bookkeeping,
+and the reconstruction segmentor in mmseg."""
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -7,10 +8,11 @@ from mmseg.evaluation import IoUMetric
 from mmseg.structures import SegDataSample
 
 from gss.maskige import Maskige
+from gss.models.maskige_tokenizer import MaskigeTokenizer, upsample_mask
 from gss.models.segmentors import MaskigeReconstructor
 from gss.models.vqvae.base import FrozenVQVAE
 from gss.registry import VQVAES
-from gss.stage1 import IoUAccumulator, reconstruct_maskige, upsample_mask
+from gss.stage1 import IoUAccumulator
 
 PALETTE = [[255, 0, 0], [0, 255, 0], [0, 0, 255], [0, 0, 0]]
 
@@ -52,13 +54,15 @@ def test_upsample_equals_the_originals_bilinear_one_hot_argmax():
     one_hot = F.one_hot(mask, 5).permute(0, 3, 1, 2).float()
     original = F.interpolate(one_hot, scale_factor=2, mode='bilinear',
                              align_corners=False).argmax(1)
-    assert torch.equal(upsample_mask(mask), original)
+    assert torch.equal(upsample_mask(mask, (26, 34)), original)
+    assert torch.equal(upsample_mask(mask, (26, 34)),
+                       mask.repeat_interleave(2, dim=1).repeat_interleave(2, dim=2))
 
 
 def test_perfect_vqvae_reconstructs_every_label_and_pads_odd_sizes():
     maskige = Maskige(PALETTE)
     mask = torch.randint(0, 3, (1, 13, 21), generator=torch.Generator().manual_seed(1))
-    out = reconstruct_maskige(IdentityVQVAE(), maskige, mask)
+    out = MaskigeTokenizer(IdentityVQVAE(), maskige).reconstruct(mask)
     assert out['input'].shape == (1, 3, 26, 42) and out['tokens'].shape == (1, 4, 6)
     assert torch.equal(out['scores'].argmax(1), mask)
     assert torch.equal(out['scores'].sum(1), torch.ones(1, 13, 21))
@@ -68,8 +72,23 @@ def test_cell_average_loses_detail_below_a_token():
     maskige = Maskige(PALETTE)
     mask = torch.zeros(1, 8, 8, dtype=torch.long)
     mask[0, :, 3] = 1  # a one-pixel pole: a quarter of no 4x4 cell
-    pred = reconstruct_maskige(CellAverageVQVAE(), maskige, mask)['scores'].argmax(1)
+    pred = MaskigeTokenizer(CellAverageVQVAE(), maskige).reconstruct(mask)['scores'].argmax(1)
     assert (pred == 1).sum() == 0 and (pred == 0).all()
+
+
+def test_training_targets_and_stage1_tokenise_a_mask_identically():
+    from gss.models.vqvae import MaskigeVQVAE
+
+    torch.manual_seed(0)
+    tokenizer = MaskigeTokenizer(MaskigeVQVAE(hidden_channels=8, num_blocks=1,
+                                              fsq_levels=(4, 4, 2)), Maskige(PALETTE))
+    mask = torch.randint(0, 3, (2, 16, 24), generator=torch.Generator().manual_seed(3))
+    targets = tokenizer.target_tokens(mask, (4, 6))  # a 1/4-scale token grid
+    assert torch.equal(targets, tokenizer.reconstruct(mask)['tokens'])
+    mask[0, 0, 0] = 255  # one ignore pixel: its 4x4 cell (8x8 at 2x) is not learned
+    targets = tokenizer.target_tokens(mask, (4, 6))
+    assert targets[0, 0, 0] == tokenizer.ignore_token == tokenizer.vocab_size
+    assert (targets.flatten()[1:] < tokenizer.vocab_size).all()
 
 
 def test_iou_accumulator_matches_mmseg_iou_metric():

@@ -11,6 +11,9 @@ import torch
 
 from gss.models.vqvae import MaskigeVQVAE
 
+# Every test here starts tool processes (see tests/conftest.py: -m 'not slow').
+pytestmark = pytest.mark.slow
+
 CONFIG = 'configs/gss/toy/reconstruction_maskige-vqvae_toy-128x128.py'
 
 

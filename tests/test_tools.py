@@ -12,6 +12,9 @@ import pytest
 
 from tests.conftest import REPO_ROOT, find_free_port
 
+# Every test here starts tool processes (see tests/conftest.py: -m 'not slow').
+pytestmark = pytest.mark.slow
+
 CONFIG = osp.join(REPO_ROOT, 'configs/baseline/upernet_effnet-lite0_1k_toy-128x128.py')
 SMALL_RUN = [
     'train_dataloader.batch_size=4', 'train_dataloader.num_workers=0',

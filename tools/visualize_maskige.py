@@ -23,7 +23,6 @@ from mmengine.registry import init_default_scope  # noqa: E402
 import gss  # noqa: E402,F401
 from gss.engine import ConfigOptionsAction, prepare_config  # noqa: E402
 from gss.errors import InputError, exit_on_input_error  # noqa: E402
-from gss.stage1 import reconstruct_maskige  # noqa: E402
 
 TITLES = ('image', 'mask', 'maskige', 'reconstructed maskige', 'decoded mask')
 
@@ -88,7 +87,7 @@ def visualize(args: argparse.Namespace) -> None:
         sample = dataset[index]
         data_sample = sample['data_samples']
         mask = data_sample.gt_sem_seg.data[0].long()
-        out = reconstruct_maskige(model.vqvae, model.maskige, mask[None])
+        out = model.tokenizer.reconstruct(mask[None])
         size = tuple(mask.shape)
         image = sample['inputs'].permute(1, 2, 0).numpy()[:, :, ::-1]  # BGR -> RGB
         image = cv2.resize(np.ascontiguousarray(image), (size[1], size[0]))

@@ -6,15 +6,10 @@ _base_ = [
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_80k.py'
 ]
 crop_size = (512, 1024)
+# The Cityscapes training pipeline (_base_ is the parsed base config) with 512x1024 crops.
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
-    dict(type='CheckLabelValues', num_classes=19),
-    dict(type='RandomResize', scale=(2048, 1024), ratio_range=(0.5, 2.0), keep_ratio=True),
-    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PhotoMetricDistortion'),
-    dict(type='PackSegInputs'),
+    dict(step, crop_size=crop_size) if step.type == 'RandomCrop' else step
+    for step in _base_.train_pipeline
 ]
 train_dataloader = dict(batch_size=2, dataset=dict(pipeline=train_pipeline))
 model = dict(data_preprocessor=dict(size=crop_size), decode_head=dict(num_classes=19))

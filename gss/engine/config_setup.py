@@ -124,7 +124,7 @@ def use_amp(cfg: Config) -> None:
     """Switch the optimizer wrapper to mixed precision (``--amp``); needs a GPU."""
     if not torch.cuda.is_available():
         raise InputError('--amp needs a CUDA GPU (mmengine has no CPU AMP optimizer '
-                           'wrapper); drop --amp to train in fp32 on this machine.')
+                         'wrapper); drop --amp to train in fp32 on this machine.')
     wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
     if wrapper == 'AmpOptimWrapper':
         return

@@ -32,6 +32,7 @@ def check_weight_files(cfg: Config) -> None:
     for path, key in found:
         if str(path).startswith(_REMOTE) or osp.isfile(path):
             continue
+        path = osp.normpath(path)  # configs give paths relative to themselves: a/../../b
         if key == 'resume':
             hint = 'pass an existing checkpoint to --resume, or --resume alone for the latest'
         elif key == 'load_from':

@@ -4,7 +4,8 @@
         checkpoints/dalle_dvae.pth
 
 The output holds only tensors and integers (``torch.load(..., weights_only=True)`` reads it);
-configs then use ``vqvae=dict(type='DalleVQVAE', checkpoint='checkpoints/dalle_dvae.pth')``.
+the DALL-E configs read ``checkpoints/dalle_dvae.pth`` (``vqvae=dict(type='DalleVQVAE',
+checkpoint=...)``, a path relative to the config file).
 Neither the dall_e package nor trust in the pickles' code is needed.
 """
 import argparse

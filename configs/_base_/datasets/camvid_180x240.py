@@ -3,15 +3,12 @@
 # mmseg return predictions at that size).
 _base_ = './camvid_360x480.py'
 crop_size = (180, 240)
+# The 360x480 training pipeline (_base_ is the parsed base config) with the random resize and
+# the crop at half resolution.
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
-    dict(type='CheckLabelValues', num_classes=11),
-    dict(type='RandomResize', scale=(240, 180), ratio_range=(0.75, 1.5), keep_ratio=True),
-    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PhotoMetricDistortion'),
-    dict(type='PackSegInputs'),
+    dict(step, scale=(240, 180), ratio_range=(0.75, 1.5)) if step.type == 'RandomResize' else
+    dict(step, crop_size=crop_size) if step.type == 'RandomCrop' else step
+    for step in _base_.train_pipeline
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -20,6 +17,6 @@ test_pipeline = [
     dict(type='ResizeAsOriginal', scale=(240, 180), keep_ratio=True),
     dict(type='PackSegInputs'),
 ]
-train_dataloader = dict(batch_size=4, dataset=dict(pipeline=train_pipeline))
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader

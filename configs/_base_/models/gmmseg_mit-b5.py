@@ -28,7 +28,8 @@ model = dict(
         drop_rate=0.0,
         attn_drop_rate=0.0,
         drop_path_rate=0.1,
-        init_cfg=dict(type='Pretrained', checkpoint='checkpoints/mit_b5.pth')),
+        init_cfg=dict(type='Pretrained',
+                      checkpoint='{{ fileDirname }}/../../../checkpoints/mit_b5.pth')),
     decode_head=dict(
         type='GMMSegHead',
         in_channels=[64, 128, 320, 512],

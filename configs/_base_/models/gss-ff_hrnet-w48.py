@@ -18,5 +18,6 @@ model = dict(
                         num_channels=(48, 96, 192)),
             stage4=dict(num_modules=3, num_branches=4, block='BASIC', num_blocks=(4, 4, 4, 4),
                         num_channels=(48, 96, 192, 384))),
-        init_cfg=dict(type='Pretrained', checkpoint='checkpoints/hrnetv2_w48.pth')),
+        init_cfg=dict(type='Pretrained',
+                      checkpoint='{{ fileDirname }}/../../../checkpoints/hrnetv2_w48.pth')),
     decode_head=dict(in_channels=[96, 48, 192, 384], single_fusion=True, swin_depth=6))

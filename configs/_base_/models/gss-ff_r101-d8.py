@@ -23,7 +23,8 @@ model = dict(
         norm_eval=False,
         style='pytorch',
         contract_dilation=True,
-        init_cfg=dict(type='Pretrained', checkpoint='checkpoints/resnet101_v1c.pth')),
+        init_cfg=dict(type='Pretrained',
+                      checkpoint='{{ fileDirname }}/../../../checkpoints/resnet101_v1c.pth')),
     decode_head=dict(
         type='GSSFFHead',
         in_channels=[512, 256, 1024, 2048],
@@ -40,6 +41,7 @@ model = dict(
         dropout_ratio=0.1,
         norm_cfg=norm_cfg,
         align_corners=False,
-        vqvae=dict(type='DalleVQVAE', checkpoint='checkpoints/dalle_dvae.pth')),
+        vqvae=dict(type='DalleVQVAE',
+                   checkpoint='{{ fileDirname }}/../../../checkpoints/dalle_dvae.pth')),
     train_cfg=dict(),
     test_cfg=dict(mode='whole'))

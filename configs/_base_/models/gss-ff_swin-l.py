@@ -22,5 +22,6 @@ model = dict(
         act_cfg=dict(type='GELU'),
         norm_cfg=dict(type='LN', requires_grad=True),
         init_cfg=dict(type='Pretrained',
-                      checkpoint='checkpoints/swin_large_patch4_window12_384_22k.pth')),
+                      checkpoint='{{ fileDirname }}/../../../checkpoints/'
+                                 'swin_large_patch4_window12_384_22k.pth')),
     decode_head=dict(in_channels=[384, 192, 768, 1536], swin_depth=2))

@@ -5,5 +5,6 @@ _base_ = [
 # Posterior-learning palette (tools/posterior_learning.py --num_classes 150).
 model = dict(
     num_classes=150,
-    palette='configs/_base_/palettes/ade20k_150.json',
-    vqvae=dict(type='DalleVQVAE', checkpoint='checkpoints/dalle_dvae.pth'))
+    palette='{{ fileDirname }}/../../_base_/palettes/ade20k_150.json',
+    vqvae=dict(type='DalleVQVAE',
+               checkpoint='{{ fileDirname }}/../../../checkpoints/dalle_dvae.pth'))

@@ -10,8 +10,9 @@ model = dict(
     data_preprocessor=dict(size=crop_size),
     decode_head=dict(
         num_classes=11,
-        palette='configs/_base_/palettes/camvid_11.json',
-        vqvae=dict(type='MaskigeVQVAE', checkpoint='checkpoints/maskige_vqvae_camvid.pth')))
+        palette='{{ fileDirname }}/../../_base_/palettes/camvid_11.json',
+        vqvae=dict(type='MaskigeVQVAE',
+                   checkpoint='{{ fileDirname }}/../../../checkpoints/maskige_vqvae_camvid.pth')))
 optimizer = dict(lr=1e-3)
 optim_wrapper = dict(optimizer=optimizer)
 param_scheduler = [
@@ -19,4 +20,7 @@ param_scheduler = [
     dict(type='PolyLR', eta_min=0.0, power=1.0, begin=500, end=20000, by_epoch=False),
 ]
 train_cfg = dict(max_iters=20000, val_interval=2000)
+# This run's last checkpoint, where its GSS-FT-W config starts (load_from): iter_N must be
+# train_cfg.max_iters above.
+gss_ff_checkpoint = 'work_dirs/{{ fileBasenameNoExtension }}/iter_20000.pth'
 default_hooks = dict(checkpoint=dict(interval=2000))

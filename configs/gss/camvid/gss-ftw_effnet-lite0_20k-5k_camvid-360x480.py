@@ -9,4 +9,4 @@ param_scheduler = [
 ]
 train_cfg = dict(max_iters=5000, val_interval=1000)
 default_hooks = dict(checkpoint=dict(interval=1000))
-load_from = 'work_dirs/gss-ff_effnet-lite0_20k_camvid-360x480/iter_20000.pth'
+load_from = {{_base_.gss_ff_checkpoint}}

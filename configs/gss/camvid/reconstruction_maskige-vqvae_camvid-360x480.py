@@ -4,5 +4,6 @@ _base_ = [
 ]
 model = dict(
     num_classes=11,
-    palette='configs/_base_/palettes/camvid_11.json',
-    vqvae=dict(type='MaskigeVQVAE', checkpoint='checkpoints/maskige_vqvae_camvid.pth'))
+    palette='{{ fileDirname }}/../../_base_/palettes/camvid_11.json',
+    vqvae=dict(type='MaskigeVQVAE',
+               checkpoint='{{ fileDirname }}/../../../checkpoints/maskige_vqvae_camvid.pth'))

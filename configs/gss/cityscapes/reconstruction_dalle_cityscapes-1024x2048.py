@@ -5,5 +5,6 @@ _base_ = [
 # Cityscapes' own 19 colours + black for ignore, as the original; whole 1024x2048 masks.
 model = dict(
     num_classes=19,
-    palette='configs/_base_/palettes/cityscapes_19.json',
-    vqvae=dict(type='DalleVQVAE', checkpoint='checkpoints/dalle_dvae.pth'))
+    palette='{{ fileDirname }}/../../_base_/palettes/cityscapes_19.json',
+    vqvae=dict(type='DalleVQVAE',
+               checkpoint='{{ fileDirname }}/../../../checkpoints/dalle_dvae.pth'))

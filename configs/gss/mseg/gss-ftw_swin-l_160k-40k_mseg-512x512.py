@@ -1,14 +1,12 @@
 # GSS-FT-W, swin-l, MSeg (194 classes): X^-1 learned for 40k iterations on the frozen GSS-FF
-# network. Model and schedule only (see the GSS-FF config).
-_base_ = [
-    '../../_base_/models/gss-ff_swin-l.py', '../../_base_/default_runtime.py',
-    '../../_base_/schedules/schedule_40k_ftw.py'
-]
-crop_size = (512, 512)
+# network. Model and schedule only, as the GSS-FF config it inherits (model and palette).
+_base_ = ['./gss-ff_swin-l_160k_mseg-512x512.py', '../../_base_/schedules/schedule_40k_ftw.py']
 model = dict(
     freeze_image_network=True,
-    data_preprocessor=dict(size=crop_size),
-    decode_head=dict(type='GSSFTWHead', num_classes=194,
-                     palette='configs/_base_/palettes/mseg_194.json',
-                     post_seg_channel=128, post_swin_depth=1))
-load_from = 'work_dirs/gss-ff_swin-l_160k_mseg-512x512/iter_160000.pth'
+    decode_head=dict(type='GSSFTWHead', post_seg_channel=128, post_swin_depth=1))
+load_from = {{_base_.gss_ff_checkpoint}}
+param_scheduler = {{_base_.ftw_param_scheduler}}
+train_cfg = {{_base_.ftw_train_cfg}}
+default_hooks = {{_base_.ftw_default_hooks}}
+optimizer = {{_base_.ftw_optimizer}}
+optim_wrapper = {{_base_.ftw_optim_wrapper}}

@@ -7,7 +7,7 @@ model = dict(
     freeze_image_network=True,
     decode_head=dict(type='GSSFTWHead', post_seg_channel=32, post_swin_depth=1,
                      post_swin_num_heads=2, post_swin_window_size=7, post_swin_mlp_ratio=2.0))
-load_from = 'work_dirs/gss-ff_effnet-lite0_1k_toy-128x128/iter_1000.pth'
+load_from = {{_base_.gss_ff_checkpoint}}
 train_dataloader = dict(batch_size=4)
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0, end=30),

@@ -4,5 +4,6 @@ _base_ = [
 ]
 model = dict(
     num_classes=7,
-    palette='configs/_base_/palettes/toy_7.json',
-    vqvae=dict(type='MaskigeVQVAE', checkpoint='checkpoints/maskige_vqvae_toy.pth'))
+    palette='{{ fileDirname }}/../../_base_/palettes/toy_7.json',
+    vqvae=dict(type='MaskigeVQVAE',
+               checkpoint='{{ fileDirname }}/../../../checkpoints/maskige_vqvae_toy.pth'))

@@ -28,8 +28,8 @@ from mmengine.dist import all_gather, all_reduce
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from gss.models.heads.level_fusion import LevelFusion
 from gss.models.heads.sub_centre_head import NO_SUB_CENTRE, SubCentreHead
+from gss.models.layers import LevelFusion
 
 VARIANCE_FLOOR = 0.01  # added to every variance before the square root, as released
 

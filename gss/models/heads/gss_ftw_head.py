@@ -1,76 +1,74 @@
-"""GSS-FT-W's head: GSS-FF's token prediction, frozen, with a learned X^-1 on the decoded maskige.
+"""GSS-FT-W's head: GSS-FF's token branch, frozen, with a learned X^-1 on the decoded maskige.
 
-Trained after GSS-FF (``load_from`` its checkpoint) with the image network and the VQ-VAE
-frozen: only :class:`LearnedXInverse` learns, from the maskiges that the frozen network's
-predicted tokens decode to, against the mask (plain cross-entropy, weight 1).
+Trained after GSS-FF (``load_from`` its checkpoint): only :class:`LearnedXInverse` learns, from
+the maskiges that the frozen network's predicted tokens decode to, against the mask. What is
+frozen is decided in one place, :class:`~gss.models.segmentors.GSSEncoderDecoder` with
+``freeze_image_network=True``: the backbone, the neck and this head's token branch; a config
+without it is refused when the model is built.
 """
 from __future__ import annotations
 
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 import torch
 import torch.nn.functional as F
+from mmseg.models.losses import accuracy
 from mmseg.registry import MODELS
 from mmseg.utils import SampleList
 from torch import Tensor
 
-from gss.models.heads.gss_ff_head import GSSFFHead, _accuracy
+from gss.errors import InputError
+from gss.models.heads.gss_token_head import GSSTokenHead, cross_entropy_loss
 from gss.models.heads.learned_x_inverse import LearnedXInverse
 
 
 @MODELS.register_module()
-class GSSFTWHead(GSSFFHead):
-    """GSS-FT-W. Args as :class:`GSSFFHead`, plus the learned X^-1:
+class GSSFTWHead(GSSTokenHead):
+    """GSS-FT-W: the GSS-FF token branch (frozen) and a learned X^-1.
 
     Args:
         post_seg_channel: width of the X^-1 block (128).
         post_swin_depth: its Swin blocks (1; 2 for ADE20K in the original).
         post_swin_num_heads, post_swin_window_size, post_swin_mlp_ratio: the Swin blocks.
-        inverse_loss_weight: weight of its cross-entropy (1.0).
+        loss_decode: ``loss_inverse``, the learned X^-1's cross-entropy (weight 1).
+        Others: as :class:`~gss.models.heads.gss_token_head.GSSTokenHead`; GSS-FF's pixel
+            branch options (``pixel_channel_index``, ``single_fusion``) are accepted and unused,
+            so an FT-W config can inherit its GSS-FF config.
     """
 
-    has_pixel_branch = False
+    LOSS_NAMES = ('loss_inverse',)
 
     def __init__(self, post_seg_channel: int = 128, post_swin_depth: int = 1,
                  post_swin_num_heads: int = 4, post_swin_window_size: int = 7,
-                 post_swin_mlp_ratio: float = 4.0, inverse_loss_weight: float = 1.0,
-                 init_cfg: Optional[dict] = None, **kwargs) -> None:
-        super().__init__(init_cfg=init_cfg, **kwargs)
+                 post_swin_mlp_ratio: float = 4.0,
+                 loss_decode=cross_entropy_loss('loss_inverse', 1.0),
+                 pixel_channel_index: int = 1, single_fusion: bool = False,
+                 **kwargs) -> None:
+        super().__init__(loss_decode=loss_decode, **kwargs)
         self.learned_inverse = LearnedXInverse(
             self.num_classes, post_seg_channel, post_swin_depth, post_swin_num_heads,
             post_swin_window_size, post_swin_mlp_ratio, norm_cfg=self.norm_cfg,
             act_cfg=self.act_cfg)
-        self.inverse_loss_weight = inverse_loss_weight
-        # Only X^-1 learns; the token branch comes from the GSS-FF checkpoint.
-        for name, param in self.named_parameters():
-            if not name.startswith('learned_inverse.'):
-                param.requires_grad_(False)
-
-    def train(self, mode: bool = True) -> 'GSSFTWHead':
-        super().train(mode)
-        for name, module in self.named_children():
-            if name != 'learned_inverse':
-                module.eval()  # frozen BN statistics too
-        return self
 
     def forward(self, inputs: List[Tensor]) -> Dict[str, Tensor]:
         with torch.no_grad():
-            out = super().forward(inputs)
-            maskige = self.generate_maskige(out)
-        out['maskige'] = maskige
-        out['inverse_logits'] = self.learned_inverse(maskige)
-        return out
+            tokens, _ = self.token_logits(self._transform_inputs(inputs))
+            maskige = self.generate_maskige(dict(token_logits=tokens))
+        return dict(token_logits=tokens, maskige=maskige,
+                    inverse_logits=self.learned_inverse(maskige))
 
     def loss_by_feat(self, seg_logits: Dict[str, Tensor],
                      batch_data_samples: SampleList) -> dict:
+        if any(p.requires_grad for p in self.token_classifier.parameters()):
+            raise InputError('GSSFTWHead learns only X^-1 on a frozen GSS-FF network: build it '
+                             "in model.type='GSSEncoderDecoder' with freeze_image_network=True")
         gt = self._stack_batch_gt(batch_data_samples)
         logits = seg_logits['inverse_logits']
         label = F.interpolate(gt.float(), size=logits.shape[2:], mode='nearest')[:, 0].long()
-        loss = F.cross_entropy(logits, label, ignore_index=self.ignore_index)
-        return dict(loss_inverse=self.inverse_loss_weight * loss,
-                    acc_inverse=_accuracy(logits, label, self.ignore_index))
+        return dict(loss_inverse=self.losses_by_name['loss_inverse'](
+                        logits, label, ignore_index=self.ignore_index),
+                    acc_inverse=accuracy(logits, label, ignore_index=self.ignore_index))
 
     def predict_by_feat(self, seg_logits: Dict[str, Tensor],
                         batch_img_metas: List[dict]) -> Tensor:
-        return super(GSSFFHead, self).predict_by_feat(seg_logits['inverse_logits'],
-                                                      batch_img_metas)
+        return super().predict_by_feat(seg_logits['inverse_logits'], batch_img_metas)

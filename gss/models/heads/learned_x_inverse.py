@@ -4,7 +4,7 @@ from __future__ import annotations
 from mmcv.cnn import ConvModule
 from torch import Tensor, nn
 
-from gss.models.heads.gss_ff_head import SwinTokenMixer
+from gss.models.layers import SwinTokenMixer
 
 
 class LearnedXInverse(nn.Module):

@@ -15,8 +15,8 @@ from mmseg.utils import ConfigType, OptConfigType, SampleList
 from torch import Tensor
 
 from gss.maskige import Maskige, PaletteLike
+from gss.models.maskige_tokenizer import MaskigeTokenizer
 from gss.registry import VQVAES
-from gss.stage1 import reconstruct_maskige
 
 
 @MODELS.register_module()
@@ -27,27 +27,24 @@ class MaskigeReconstructor(BaseSegmentor):
         vqvae: config of the VQ-VAE (``DalleVQVAE`` or ``MaskigeVQVAE``).
         palette: K + 1 colours or a JSON file (see :func:`gss.maskige.load_palette`).
         num_classes: K, checked against the palette.
-        scale: upsampling of the mask before tokenising (2 in GSS: a token covers 4x4 pixels).
     """
 
     def __init__(self, vqvae: ConfigType, palette: PaletteLike, num_classes: int,
-                 scale: int = 2, data_preprocessor: OptConfigType = None,
+                 data_preprocessor: OptConfigType = None,
                  init_cfg: OptConfigType = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        self.vqvae = VQVAES.build(vqvae)
-        self.maskige = Maskige(palette, num_classes)
+        self.tokenizer = MaskigeTokenizer(VQVAES.build(vqvae), Maskige(palette, num_classes))
         self.num_classes = num_classes
-        self.scale = scale
 
     def predict(self, inputs: Tensor, data_samples: Optional[SampleList] = None) -> SampleList:
-        """Scores (B, K, H, W) at each sample's mask size: the share of the sH x sW decoded
+        """Scores (B, K, H, W) at each sample's mask size: the share of the 2 x 2 decoded
         pixels over each mask pixel that X^-1 gives each class."""
         if not data_samples or 'gt_sem_seg' not in data_samples[0]:
             raise ValueError('MaskigeReconstructor needs ground-truth masks: keep '
                              'LoadAnnotations in the test pipeline')
         for sample in data_samples:
             mask = sample.gt_sem_seg.data.to(inputs.device).long()  # (1, H, W)
-            scores = reconstruct_maskige(self.vqvae, self.maskige, mask, self.scale)['scores']
+            scores = self.tokenizer.reconstruct(mask)['scores']
             sample.set_data(dict(seg_logits=PixelData(data=scores[0]),
                                  pred_sem_seg=PixelData(data=scores.argmax(1))))
         return data_samples

@@ -249,15 +249,10 @@ def read_dalle_pickle(path: str, kind: str) -> Tuple[Dict[str, Tensor], dict]:
 
 
 def _load_checkpoint(path: str) -> dict:
-    if not osp.isfile(path):
-        raise FileNotFoundError(
-            f'DALL-E checkpoint not found: {path}; make it with tools/model_converters/'
-            f'dalle_to_gss.py ENCODER_PKL DECODER_PKL {path} after you {WHERE_TO_GET}')
-    state = read_checkpoint(path, 'DALL-E checkpoint')
-    if not {'encoder', 'decoder', 'arch'} <= set(state):
-        raise InputError(f'{path}: not a converted DALL-E checkpoint (needs "encoder", '
-                         f'"decoder" and "arch"; write it with dalle_to_gss.py)')
-    return state
+    return read_checkpoint(
+        path, 'converted DALL-E checkpoint', required_keys=('encoder', 'decoder', 'arch'),
+        how_to_make=f'make it with tools/model_converters/dalle_to_gss.py ENCODER_PKL '
+                    f'DECODER_PKL {path} after you {WHERE_TO_GET}')
 
 
 def write_random_dalle_checkpoint(path: str, encoder_arch: Optional[dict] = None,

@@ -8,7 +8,6 @@ trained by ``tools/train_maskige_vqvae.py``.
 """
 from __future__ import annotations
 
-import os.path as osp
 from typing import Optional, Sequence
 
 import torch
@@ -142,12 +141,7 @@ class MaskigeVQVAE(FrozenVQVAE):
 
 def load_maskige_vqvae_checkpoint(path: str) -> dict:
     """Read a MaskigeVQVAE checkpoint safely (``weights_only=True``), with clear errors."""
-    if not osp.isfile(path):
-        raise FileNotFoundError(
-            f'{path}: MaskigeVQVAE checkpoint not found. The shipped ones are in checkpoints/ '
-            f'(see docs/vqvae.md); train one with tools/train_maskige_vqvae.py')
-    state = read_checkpoint(path, 'MaskigeVQVAE checkpoint')
-    if 'state_dict' not in state or 'arch' not in state:
-        raise InputError(f'{path}: not a MaskigeVQVAE checkpoint (needs "state_dict" and '
-                         f'"arch", as written by tools/train_maskige_vqvae.py)')
-    return state
+    return read_checkpoint(
+        path, 'MaskigeVQVAE checkpoint', required_keys=('state_dict', 'arch'),
+        how_to_make='the shipped ones are in checkpoints/ (see docs/vqvae.md); train one with '
+                    'tools/train_maskige_vqvae.py')

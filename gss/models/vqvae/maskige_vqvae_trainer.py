@@ -29,8 +29,9 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from gss.maskige import Maskige
+from gss.models.maskige_tokenizer import MASKIGE_SCALE, MaskigeTokenizer, upsample_mask
 from gss.models.vqvae.maskige_vqvae import MaskigeVQVAE
-from gss.stage1 import IGNORE_INDEX, reconstruction_iou, upsample_mask
+from gss.stage1 import IGNORE_INDEX, reconstruction_iou
 
 
 def read_label_maps(folder: str, suffix: str = '.png',
@@ -155,7 +156,8 @@ def train_maskige_vqvae(model: MaskigeVQVAE, sources: Sequence[MaskSource],
     for step in range(steps):
         source = sources[int(rng.choice(len(sources), p=probs))]
         labels = torch.from_numpy(np.stack([source.sample(rng, crop) for _ in range(batch_size)]))
-        labels = upsample_mask(labels.long())
+        # Trained at the resolution GSS tokenises masks at (2x the crop).
+        labels = upsample_mask(labels.long(), (crop * MASKIGE_SCALE, crop * MASKIGE_SCALE))
         target = source.maskige.to_maskige(labels)
         for group in optimizer.param_groups:
             group['lr'] = lr_at(step)
@@ -191,5 +193,5 @@ def evaluate_on_folder(model: MaskigeVQVAE, maskige: Maskige, folder: str,
         if label_transform is not None:
             label = label_transform(label)
         masks.append(torch.from_numpy(label.astype(np.int64)))
-    acc = reconstruction_iou(model, maskige, masks)
+    acc = reconstruction_iou(MaskigeTokenizer(model, maskige), masks)
     return dict(miou=acc.miou(), per_class_iou=acc.per_class_iou().tolist(), images=len(masks))

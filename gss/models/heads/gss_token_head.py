@@ -1,0 +1,93 @@
+"""What GSS-FF and GSS-FT-W share: I_psi's token branch and the frozen maskige tokenizer.
+
+Latent prior learning (GSS, Sec. 3.2): features of every backbone level are fused at 1/4 scale,
+a Swin block sequence mixes the fused tokens, and a classifier predicts, for each cell, one of
+the frozen VQ-VAE's codes; decoding the predicted codes gives the maskige. GSS-FF trains this
+branch (:class:`~gss.models.heads.GSSFFHead`); GSS-FT-W keeps it frozen and learns X^-1 on its
+decoded maskige (:class:`~gss.models.heads.GSSFTWHead`).
+"""
+from __future__ import annotations
+
+from typing import Dict, Optional, Sequence, Tuple
+
+from mmcv.cnn import ConvModule
+from mmseg.models.decode_heads.decode_head import BaseDecodeHead
+from mmseg.utils import ConfigType
+from torch import Tensor, nn
+
+from gss.errors import InputError
+from gss.maskige import PaletteLike
+from gss.models.heads.frozen_tokenizer_holder import FrozenTokenizerHolder
+from gss.models.layers import LevelFusion, SwinTokenMixer, TokenClassifier
+
+
+def cross_entropy_loss(name: str, weight: float) -> dict:
+    """A ``loss_decode`` entry: cross-entropy averaged over the non-ignored targets (as
+    ``F.cross_entropy``), named ``name`` in the logs."""
+    return dict(type='CrossEntropyLoss', loss_name=name, loss_weight=weight,
+                avg_non_ignore=True)
+
+
+class GSSTokenHead(FrozenTokenizerHolder, BaseDecodeHead):
+    """I_psi's head up to the token logits, and the tokenizer that gives them meaning.
+
+    Args:
+        vqvae: config of the frozen VQ-VAE (``DalleVQVAE`` or ``MaskigeVQVAE``).
+        palette: K + 1 colours or a JSON file, the last for ignore (X).
+        indice_channel_index: the (in_index-ordered) input whose size is the token grid.
+        indice_seg_channel: width of the fused token features and the Swin blocks.
+        indice_cls_channel: width before the token classifier.
+        swin_depth, swin_num_heads, swin_window_size, swin_mlp_ratio: the Swin sequence.
+        loss_decode: the head's losses, each named by ``loss_name``; subclasses say which names
+            they need (:attr:`LOSS_NAMES`) and give defaults.
+        Others: as :class:`mmseg.models.decode_heads.decode_head.BaseDecodeHead`.
+    """
+
+    LOSS_NAMES: Tuple[str, ...] = ()
+
+    def __init__(self, vqvae: ConfigType, palette: PaletteLike, loss_decode,
+                 indice_channel_index: int = 1, indice_seg_channel: int = 512,
+                 indice_cls_channel: int = 2048, swin_depth: int = 2,
+                 swin_num_heads: int = 16, swin_window_size: int = 7,
+                 swin_mlp_ratio: float = 2.0, init_cfg: Optional[dict] = None,
+                 **kwargs) -> None:
+        super().__init__(init_cfg=init_cfg, input_transform='multiple_select',
+                         loss_decode=loss_decode, **kwargs)
+        self.losses_by_name = self._named_losses()
+        self.hold_tokenizer(vqvae, palette, self.num_classes)
+        self.indice_channel_index = indice_channel_index
+        self.indice_seg_channel = indice_seg_channel
+        self.token_fusion = LevelFusion(self.in_channels, self.channels, indice_seg_channel,
+                                        indice_channel_index, **self.conv_settings)
+        self.token_mixer = SwinTokenMixer(indice_seg_channel, swin_depth, swin_num_heads,
+                                          swin_window_size, swin_mlp_ratio)
+        self.token_classifier = nn.Sequential(
+            ConvModule(indice_seg_channel, indice_cls_channel, 1, conv_cfg=self.conv_cfg,
+                       norm_cfg=self.norm_cfg, act_cfg=self.act_cfg),
+            TokenClassifier(indice_cls_channel, self.tokenizer.vocab_size, 1))
+
+    @property
+    def conv_settings(self) -> dict:
+        return dict(conv_cfg=self.conv_cfg, norm_cfg=self.norm_cfg, act_cfg=self.act_cfg,
+                    align_corners=self.align_corners)
+
+    def _named_losses(self) -> Dict[str, nn.Module]:
+        """The configured losses by ``loss_name``; exactly :attr:`LOSS_NAMES`, or one line."""
+        losses = self.loss_decode if isinstance(self.loss_decode, nn.ModuleList) \
+            else [self.loss_decode]
+        names = [loss.loss_name for loss in losses]
+        if sorted(names) != sorted(self.LOSS_NAMES):
+            raise InputError(f'{type(self).__name__}: loss_decode must name the losses '
+                             f'{", ".join(self.LOSS_NAMES)} (loss_name=...), one each; got '
+                             f'{", ".join(names)}')
+        return dict(zip(names, losses))
+
+    # ------------------------------------------------------------------------ the token branch
+    def token_logits(self, inputs: Sequence[Tensor]) -> Tuple[Tensor, Tensor]:
+        """(B, vocab, h, w) token logits and the fused (B, C, h, w) features they come from."""
+        fused = self.token_fusion(inputs)
+        return self.token_classifier(self.token_mixer(fused)), fused
+
+    def generate_maskige(self, seg_logits: Dict[str, Tensor]) -> Tensor:
+        """Predicted tokens -> decoded maskige (B, 3, 8h, 8w) in [0, 1]."""
+        return self.tokenizer.decode(seg_logits['token_logits'].argmax(1))

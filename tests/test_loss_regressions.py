@@ -57,7 +57,7 @@ def test_gss_ff_losses():
 
 def test_gss_ftw_loss():
     head = _build(dict(type='GSSFTWHead', post_seg_channel=8, post_swin_num_heads=2,
-                       **GSS_HEAD))
+                       post_swin_mlp_ratio=4.0, **GSS_HEAD))  # the default when recorded
     # What GSSEncoderDecoder(freeze_image_network=True) does to the head: only X^-1 learns,
     # the token branch keeps its BN statistics.
     frozen = [m for m in head.children() if m is not head.learned_inverse]

@@ -1,6 +1,8 @@
 """Keeps the frozen maskige tokenizer beside a head, outside its parameters and checkpoints."""
 from __future__ import annotations
 
+import torch
+
 from gss.maskige import Maskige, PaletteLike
 from gss.models.maskige_tokenizer import MaskigeTokenizer
 from gss.registry import VQVAES
@@ -16,7 +18,10 @@ class FrozenTokenizerHolder:
     """
 
     def hold_tokenizer(self, vqvae: dict, palette: PaletteLike, num_classes: int) -> None:
-        tokenizer = MaskigeTokenizer(VQVAES.build(vqvae), Maskige(palette, num_classes))
+        # Built on the CPU whatever the default device (the meta device of shape-only builds
+        # included): its weights come from files, and _apply moves it with the head.
+        with torch.device('cpu'):
+            tokenizer = MaskigeTokenizer(VQVAES.build(vqvae), Maskige(palette, num_classes))
         object.__setattr__(self, '_frozen_tokenizer', tokenizer)
 
     @property

@@ -29,7 +29,8 @@ class GSSFTWHead(GSSTokenHead):
     Args:
         post_seg_channel: width of the X^-1 block (128).
         post_swin_depth: its Swin blocks (1; 2 for ADE20K in the original).
-        post_swin_num_heads, post_swin_window_size, post_swin_mlp_ratio: the Swin blocks.
+        post_swin_num_heads, post_swin_window_size, post_swin_mlp_ratio: the Swin blocks (4
+            heads, window 7, MLP ratio 2 as in the released checkpoints).
         loss_decode: ``loss_inverse``, the learned X^-1's cross-entropy (weight 1).
         Others: as :class:`~gss.models.heads.gss_token_head.GSSTokenHead`; GSS-FF's pixel
             branch options (``pixel_channel_index``, ``single_fusion``) are accepted and unused,
@@ -40,11 +41,14 @@ class GSSFTWHead(GSSTokenHead):
 
     def __init__(self, post_seg_channel: int = 128, post_swin_depth: int = 1,
                  post_swin_num_heads: int = 4, post_swin_window_size: int = 7,
-                 post_swin_mlp_ratio: float = 4.0,
+                 post_swin_mlp_ratio: float = 2.0,
                  loss_decode=cross_entropy_loss('loss_inverse', 1.0),
                  pixel_channel_index: int = 1, single_fusion: bool = False,
                  **kwargs) -> None:
         super().__init__(loss_decode=loss_decode, **kwargs)
+        # mmseg's base head makes a pixel classifier that GSS-FT-W has no use for (nor do the
+        # original's FT-W checkpoints: gss_original_to_gss.py loads them strictly).
+        del self.conv_seg
         self.learned_inverse = LearnedXInverse(
             self.num_classes, post_seg_channel, post_swin_depth, post_swin_num_heads,
             post_swin_window_size, post_swin_mlp_ratio, norm_cfg=self.norm_cfg,

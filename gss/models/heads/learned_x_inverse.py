@@ -12,7 +12,7 @@ class LearnedXInverse(nn.Module):
     sequence, LayerNorm, 1x1 classifier (as the original's ``post_*`` layers)."""
 
     def __init__(self, num_classes: int, channels: int = 128, depth: int = 1,
-                 num_heads: int = 4, window_size: int = 7, mlp_ratio: float = 4.0,
+                 num_heads: int = 4, window_size: int = 7, mlp_ratio: float = 2.0,
                  norm_cfg: dict = None, act_cfg: dict = None) -> None:
         super().__init__()
         self.project = ConvModule(3, channels, 1, norm_cfg=norm_cfg,

@@ -6,6 +6,7 @@ and none can collapse. Gradients pass straight through the rounding.
 """
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import torch
@@ -21,13 +22,14 @@ class FSQ(nn.Module):
 
     def __init__(self, levels: Sequence[int]) -> None:
         super().__init__()
-        levels_t = torch.tensor(list(levels), dtype=torch.long)
-        if (levels_t < 2).any():
-            raise ValueError(f'FSQ levels must all be >= 2, got {list(levels)}')
-        radix = torch.cumprod(torch.cat([torch.ones(1, dtype=torch.long), levels_t[:-1]]), 0)
-        self.register_buffer('levels', levels_t, persistent=False)
-        self.register_buffer('radix', radix, persistent=False)
-        self.vocab_size = int(levels_t.prod())
+        levels = [int(v) for v in levels]
+        if min(levels) < 2:
+            raise ValueError(f'FSQ levels must all be >= 2, got {levels}')
+        # Computed in Python, so the module also builds on the meta device (shape checks).
+        radix = [math.prod(levels[:i]) for i in range(len(levels))]
+        self.register_buffer('levels', torch.tensor(levels, dtype=torch.long), persistent=False)
+        self.register_buffer('radix', torch.tensor(radix, dtype=torch.long), persistent=False)
+        self.vocab_size = math.prod(levels)
 
     def _view(self, t: Tensor) -> Tensor:
         return t.view(1, -1, 1, 1)

@@ -1,0 +1,172 @@
+"""gss_original_to_gss: the original GSS's released checkpoints (their key names, shapes and
+layout, from ../shared/specs/original_gss_checkpoints) load strictly into our configs, every
+tensor is used, the carried DALL-E dVAE becomes our DALL-E checkpoint, and renaming changes no
+output."""
+import functools
+import json
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmseg.registry import MODELS
+
+from gss.checkpoints import weights_fit
+from gss.converters import convert_gss_original, dalle_checkpoint
+from gss.converters.gss_original import DVAE_PREFIX, HEAD_NAMES, PIXEL_BRANCH
+from gss.errors import InputError
+from tests.conftest import REPO_ROOT
+
+SPECS = osp.join(REPO_ROOT, '..', 'shared', 'specs', 'original_gss_checkpoints')
+# A VQ-VAE with DALL-E's 8192 codes that needs no file: the tokenizer is not in the state dict.
+VOCAB_8192 = dict(type='MaskigeVQVAE', hidden_channels=8, num_blocks=1, fsq_levels=(8, 8, 8, 4, 4))
+RELEASED = [  # spec file, our config
+    ('gss_ff_r101_cityscapes_with_dtype.json',
+     'configs/gss/cityscapes/gss-ff_r101-d8_80k_cityscapes-768x768.py'),
+    ('gss_ftw_swinl_ade20k_with_dtype.json',
+     'configs/gss/ade20k/gss-ftw_swin-l_160k-40k_ade20k-512x512.py'),
+    ('gss_ftw_swinl_ade20k_merged_with_dtype.json',
+     'configs/gss/ade20k/gss-ftw_swin-l_160k-40k_ade20k-512x512.py'),
+]
+
+
+def _original_layout(spec: str) -> dict:
+    """Tensors (on the meta device: shapes and dtypes, no memory) named as in the released
+    file."""
+    with open(osp.join(SPECS, spec)) as f:
+        rows = json.load(f)
+    return {key: torch.empty(shape, dtype=getattr(torch, dtype), device='meta')
+            for key, shape, dtype in rows}
+
+
+@functools.lru_cache(maxsize=1)
+def _model(config: str) -> torch.nn.Module:
+    """Our model of ``config`` (randomly initialised; mmseg's Swin cannot be built on the meta
+    device, so this takes a few seconds and up to 1 GB for Swin-L)."""
+    cfg = Config.fromfile(osp.join(REPO_ROOT, config))
+    cfg.model.decode_head.vqvae = VOCAB_8192
+    return MODELS.build(cfg.model)
+
+
+@pytest.mark.parametrize('spec, config', RELEASED, ids=[s.split('_with')[0] for s, _ in RELEASED])
+def test_released_checkpoints_load_strictly_into_our_configs(spec, config):
+    if not osp.isdir(SPECS):
+        pytest.skip('../shared/specs is not beside the repository')
+    original = _original_layout(spec)
+    ours, dvae, dropped = convert_gss_original(original)
+    assert len(ours) + len(dvae) + len(dropped) == len(original)  # every tensor accounted for
+    assert len(dvae) == 150  # 74 encoder + 76 decoder tensors
+    assert bool(dropped) == spec.startswith('gss_ftw_swinl_ade20k_merged')
+    assert all(any(k.startswith('decode_head.' + p) for p in PIXEL_BRANCH) for k in dropped)
+    fit = weights_fit(_model(config), ours)
+    assert fit.exact, fit.summary()
+    arch = dalle_checkpoint(dvae)['arch']
+    assert arch['encoder'] == dict(group_count=4, n_hid=256, n_blk_per_group=2, input_channels=3,
+                                   vocab_size=8192)
+    assert arch['decoder'] == dict(group_count=4, n_init=128, n_hid=256, n_blk_per_group=2,
+                                   output_channels=3, vocab_size=8192)
+
+
+def _small_head(head_type='GSSFFHead'):
+    cfg = dict(type=head_type, in_channels=[16, 8, 24, 32], in_index=[1, 0, 2, 3], channels=16,
+               num_classes=4, palette=[[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 0],
+                                       [0, 0, 0]],
+               indice_seg_channel=16, indice_cls_channel=32, swin_num_heads=2,
+               norm_cfg=dict(type='BN'), vqvae=dict(type='MaskigeVQVAE', hidden_channels=8,
+                                                    num_blocks=1, fsq_levels=(4, 4, 2)))
+    if head_type == 'GSSFTWHead':
+        cfg.update(post_seg_channel=8, post_swin_num_heads=2)
+    return MODELS.build(cfg).eval()
+
+
+def _to_original_names(state: dict) -> dict:
+    """Our names -> the original's (the inverse of HEAD_NAMES), as the original would save."""
+    inverse = {ours: original for original, ours in HEAD_NAMES.items()}
+    out = {}
+    for key, value in state.items():
+        name = key[len('decode_head.'):]
+        prefix = max((p for p in inverse if name.startswith(p)), key=len)
+        out['decode_head.' + inverse[prefix] + name[len(prefix):]] = value
+    return out
+
+
+@pytest.mark.parametrize('head_type', ['GSSFFHead', 'GSSFTWHead'])
+def test_renaming_changes_no_output(head_type):
+    torch.manual_seed(0)
+    trained = _small_head(head_type)
+    for param in trained.state_dict().values():  # non-trivial BN statistics too
+        if param.is_floating_point():
+            param.uniform_(0.5, 1.5)  # positive: running variances among them
+    original = _to_original_names({f'decode_head.{k}': v for k, v in
+                                   trained.state_dict().items()})
+    ours, _, _ = convert_gss_original(original)
+    torch.manual_seed(1)
+    fresh = _small_head(head_type)
+    fresh.load_state_dict({k[len('decode_head.'):]: v for k, v in ours.items()}, strict=True)
+    object.__setattr__(fresh, '_frozen_tokenizer', trained.tokenizer)  # the same VQ-VAE file
+    gen = torch.Generator().manual_seed(2)
+    features = [torch.randn(1, c, 32 // s, 32 // s, generator=gen)
+                for c, s in ((8, 4), (16, 8), (24, 16), (32, 32))]
+    expected, got = trained(features), fresh(features)
+    for key in expected:
+        assert torch.equal(expected[key], got[key]), key
+
+
+def test_unknown_keys_are_named():
+    with pytest.raises(InputError, match=r'^1 keys of no known GSS module: decode_head.aux_conv'
+                       r'.weight; is it a GSS checkpoint of the original code'):
+        convert_gss_original({'backbone.conv.weight': torch.zeros(1),
+                              'decode_head.aux_conv.weight': torch.zeros(1)})
+
+
+def _released_like_file(path, tmp_path) -> dict:
+    """A small checkpoint in the original's layout: a small GSS-FF head and a small dall_e
+    dVAE under decode_head.d_vae, with meta and optimizer as mmcv 1.x saves them."""
+    dall_e = pytest.importorskip('dall_e')
+    torch.manual_seed(0)
+    head = _small_head()
+    state = _to_original_names({f'decode_head.{k}': v for k, v in head.state_dict().items()})
+    encoder, decoder = dall_e.Encoder(n_hid=16, vocab_size=64), \
+        dall_e.Decoder(n_init=8, n_hid=16, vocab_size=64)
+    for prefix, module in (('encoder.', encoder), ('decoder.', decoder)):
+        state.update({DVAE_PREFIX + prefix + k: v for k, v in module.state_dict().items()})
+    state['backbone.stem.0.weight'] = torch.randn(4, 3, 3, 3)
+    torch.save(dict(meta=dict(CLASSES=('a', 'b', 'c', 'd'), PALETTE=[[1, 2, 3]] * 4, iter=80000),
+                    state_dict=state, optimizer=dict(state={}, param_groups=[])), path)
+    return dict(encoder=encoder, decoder=decoder, state=state)
+
+
+@pytest.mark.slow
+def test_tool_writes_both_files_and_the_dvae_computes_as_dall_e(tmp_path, cpu_env):
+    src = tmp_path / 'released.pth'
+    made = _released_like_file(src, tmp_path)
+    dst, dalle = tmp_path / 'converted.pth', tmp_path / 'dalle.pth'
+    command = [sys.executable, 'tools/model_converters/gss_original_to_gss.py', str(src),
+               str(dst), '--dalle-out', str(dalle)]
+    first = subprocess.run(command, cwd=REPO_ROOT, env=cpu_env, capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr[-2000:]
+    converted = torch.load(dst, weights_only=True)
+    assert converted['meta']['dataset_meta']['classes'] == ['a', 'b', 'c', 'd']
+    assert torch.equal(converted['state_dict']['decode_head.token_classifier.1.weight'],
+                       made['state']['decode_head.conv_seg.weight'])
+    from gss.models.vqvae.dalle import DalleVQVAE, map_pixels
+
+    vqvae = DalleVQVAE(checkpoint=str(dalle))
+    maskige = torch.rand(1, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        logits = made['encoder'](map_pixels(maskige))
+    assert torch.allclose(vqvae.encode_logits(maskige), logits, atol=1e-5)
+    again = subprocess.run(command, cwd=REPO_ROOT, env=cpu_env, capture_output=True, text=True)
+    assert again.returncode == 1
+    assert again.stderr.strip() == f'gss_original_to_gss: {dst}: exists; pass --overwrite to ' \
+                                   f'replace it'
+    kept = subprocess.run(command + ['--overwrite'], cwd=REPO_ROOT, env=cpu_env,
+                          capture_output=True, text=True)
+    assert kept.returncode == 0 and f'{dalle} already holds' not in kept.stdout  # rewritten
+    other = subprocess.run(command[:3] + [str(tmp_path / 'second.pth'), '--dalle-out',
+                                          str(dalle)], cwd=REPO_ROOT, env=cpu_env,
+                           capture_output=True, text=True)
+    assert other.returncode == 0 and f'{dalle} already holds this DALL-E dVAE; kept' in \
+        other.stdout

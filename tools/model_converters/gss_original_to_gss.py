@@ -1,0 +1,77 @@
+"""Convert a checkpoint released with the original GSS (fudan-zvg/GSS) for this toolbox.
+
+    python tools/model_converters/gss_original_to_gss.py SRC.pth DST.pth \
+        [--dalle-out checkpoints/dalle_dvae.pth] [--overwrite]
+
+SRC is a GSS-FF or GSS-FT-W checkpoint of the original code (MMSegmentation 0.x layout:
+``meta``, ``state_dict``, ``optimizer``; FT-W plain or merged). DST holds the model's weights
+under this project's names and loads strictly into the matching config (docs/models.md lists
+them). The DALL-E dVAE that the original keeps inside the head goes to ``--dalle-out``, the file
+the DALL-E configs read, so no separate DALL-E download is needed; an existing file with the
+same weights is kept, one with other weights is only replaced with ``--overwrite``.
+"""
+import argparse
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+
+import torch  # noqa: E402
+
+import gss  # noqa: E402,F401
+from gss.checkpoints import read_checkpoint, save_atomically, state_dict_of  # noqa: E402
+from gss.converters import convert_gss_original, dalle_checkpoint  # noqa: E402
+from gss.errors import InputError, exit_on_input_error  # noqa: E402
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+DEFAULT_DALLE_OUT = osp.join(REPO_ROOT, 'checkpoints', 'dalle_dvae.pth')
+
+
+def _same_dalle(path: str, dalle: dict) -> bool:
+    existing = read_checkpoint(path, 'DALL-E checkpoint', required_keys=('encoder', 'decoder'))
+    return all(set(existing[part]) == set(dalle[part]) and
+               all(torch.equal(existing[part][k], dalle[part][k]) for k in dalle[part])
+               for part in ('encoder', 'decoder'))
+
+
+def convert(args: argparse.Namespace) -> None:
+    if osp.exists(args.dst) and not args.overwrite:
+        raise InputError(f'{args.dst}: exists; pass --overwrite to replace it')
+    checkpoint = read_checkpoint(args.src, 'original GSS checkpoint')
+    ours, dvae, dropped = convert_gss_original(state_dict_of(checkpoint, args.src))
+    dalle = dalle_checkpoint(dvae)
+    if osp.exists(args.dalle_out) and not _same_dalle(args.dalle_out, dalle) \
+            and not args.overwrite:
+        raise InputError(f'{args.dalle_out}: holds other DALL-E weights; pass --overwrite to '
+                         f'replace it, or --dalle-out ANOTHER_PATH')
+    meta = checkpoint.get('meta') if isinstance(checkpoint.get('meta'), dict) else {}
+    new_meta = dict(converted_from=osp.abspath(args.src))
+    if meta.get('CLASSES') and meta.get('PALETTE'):
+        new_meta['dataset_meta'] = dict(classes=list(meta['CLASSES']),
+                                        palette=[list(c) for c in meta['PALETTE']])
+    save_atomically(dict(state_dict=ours, meta=new_meta), args.dst)
+    print(f'wrote {args.dst}: {len(ours)} tensors'
+          + (f' ({len(dropped)} of the merged FF pixel branch left out: GSS-FT-W does not use '
+             f'it)' if dropped else ''))
+    if not osp.exists(args.dalle_out) or args.overwrite:
+        save_atomically(dalle, args.dalle_out)
+        print(f'wrote {args.dalle_out}: the DALL-E dVAE ({len(dvae)} tensors)')
+    else:
+        print(f'{args.dalle_out} already holds this DALL-E dVAE; kept')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description='original GSS checkpoint -> gss checkpoint')
+    parser.add_argument('src', help='a checkpoint released with the original GSS')
+    parser.add_argument('dst', help='the converted checkpoint to write')
+    parser.add_argument('--dalle-out', default=DEFAULT_DALLE_OUT,
+                        help='where the DALL-E dVAE carried inside goes (default: '
+                             'checkpoints/dalle_dvae.pth, the DALL-E configs\' file)')
+    parser.add_argument('--overwrite', action='store_true', help='replace existing outputs')
+    args = parser.parse_args()
+    with exit_on_input_error('gss_original_to_gss'):
+        convert(args)
+
+
+if __name__ == '__main__':
+    main()

@@ -170,7 +170,8 @@ def load_weights(model: nn.Module, path: str, partial: bool = False,
     Raises:
         InputError: the file is unreadable, or does not fit and ``partial`` is False.
     """
-    model = getattr(model, 'module', model)
+    while hasattr(model, 'module'):  # DDP and the test-time-augmentation wrapper
+        model = model.module
     checkpoint = read_checkpoint(path, what)
     state = state_dict_of(checkpoint, path)
     fit = weights_fit(model, state)

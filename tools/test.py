@@ -33,6 +33,10 @@ def parse_args() -> argparse.Namespace:
                         help=f'metrics to report: {", ".join(SUPPORTED_EVAL_METRICS)} '
                              '(default: the config\'s)')
     parser.add_argument('--data-root', help='replace the data root of every dataset')
+    parser.add_argument('--aug-test', action='store_true',
+                        help='multi-scale + flip testing: the config\'s tta_pipeline (the dataset '
+                             'bases: x0.5-1.75 and horizontal flips), views merged by '
+                             'GSSTTAModel')
     parser.add_argument('--partial-load', action='store_true',
                         help='load the checkpoint\'s weights that fit the model and leave the '
                              'rest as initialised (by default a checkpoint that does not fit the '
@@ -50,6 +54,19 @@ def parse_args() -> argparse.Namespace:
 # holds only the evaluated split is enough.
 NOT_FOR_TESTING = ('train_dataloader', 'train_cfg', 'optim_wrapper', 'param_scheduler',
                    'val_dataloader', 'val_cfg', 'val_evaluator')
+
+
+def use_test_time_augmentation(cfg, args: argparse.Namespace) -> None:
+    """Test every image at the scales and flips of ``cfg.tta_pipeline`` (``--aug-test``)."""
+    if args.anomaly_dir:
+        raise InputError('--aug-test and --anomaly-dir do not combine: the anomaly score is '
+                         'written per view; run them separately')
+    if not cfg.get('tta_pipeline') or not cfg.get('tta_model'):
+        raise InputError(f'{args.config}: --aug-test needs tta_pipeline and tta_model in the '
+                         f'config (configs/_base_/datasets/* and default_runtime.py define them)')
+    cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+    cfg.tta_model.module = cfg.model
+    cfg.model = cfg.tta_model
 
 
 def test(args: argparse.Namespace) -> None:
@@ -80,6 +97,8 @@ def test(args: argparse.Namespace) -> None:
         cfg.model.setdefault('test_cfg', {})['open_set'] = True
         cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + [
             dict(type='AnomalyScoreWriterHook', out_dir=args.anomaly_dir)]
+    if args.aug_test:
+        use_test_time_augmentation(cfg, args)
     if args.out:
         cfg.test_evaluator['output_dir'] = args.out
         cfg.test_evaluator['keep_results'] = True

@@ -13,4 +13,5 @@ log_processor = dict(by_epoch=False)
 log_level = 'INFO'
 load_from = None
 resume = False
-tta_model = dict(type='SegTTAModel')
+# tools/test.py --aug-test: each dataset base defines its tta_pipeline (scales and flips).
+tta_model = dict(type='GSSTTAModel')

@@ -3,7 +3,7 @@ check used by the tools."""
 from gss.datasets.camvid import CamVidDataset
 from gss.datasets.data_roots import check_data_roots
 from gss.datasets.toy_scenes import ToyScenesDataset
-from gss.datasets.transforms import CheckLabelValues, ResizeAsOriginal
+from gss.datasets.transforms import CheckLabelValues, KeepLabelsAsLoaded, ResizeAsOriginal
 
-__all__ = ['CamVidDataset', 'CheckLabelValues', 'ResizeAsOriginal', 'ToyScenesDataset',
-           'check_data_roots']
+__all__ = ['CamVidDataset', 'CheckLabelValues', 'KeepLabelsAsLoaded', 'ResizeAsOriginal',
+           'ToyScenesDataset', 'check_data_roots']

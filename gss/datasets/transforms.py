@@ -61,3 +61,18 @@ class CheckLabelValues(BaseTransform):
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(num_classes={self.num_classes}, '
                 f'ignore_index={self.ignore_index})')
+
+
+@TRANSFORMS.register_module()
+class KeepLabelsAsLoaded(BaseTransform):
+    """Let later resizes and flips leave the labels as they are (test-time augmentation of a
+    dataset evaluated at a reduced resolution: every view is scored against the same labels).
+
+    mmseg's geometric transforms act on the keys listed in ``seg_fields``; this takes the labels
+    off that list, so they keep the shape ``ori_shape`` says predictions are resized to.
+    """
+
+    def transform(self, results: dict) -> dict:
+        results['seg_fields'] = [key for key in results.get('seg_fields', [])
+                                 if key != 'gt_seg_map']
+        return results

@@ -1,4 +1,5 @@
 # ADE20K (SceneParsing, 150 classes), 512x512 crops of images resized to 2048x512 (x0.5-2.0).
+_base_ = ['./test_time_augmentation.py']
 dataset_type = 'ADE20KDataset'
 data_root = 'data/ade/ADEChallengeData2016'
 crop_size = (512, 512)
@@ -18,6 +19,14 @@ test_pipeline = [
     dict(type='LoadAnnotations', reduce_zero_label=True),
     dict(type='CheckLabelValues', num_classes=150),
     dict(type='PackSegInputs'),
+]
+# tools/test.py --aug-test: the shared scales and flips, then this dataset's labels.
+tta_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='TestTimeAug', transforms=_base_.tta_views + [
+        [dict(type='LoadAnnotations', reduce_zero_label=True)],
+        [dict(type='CheckLabelValues', num_classes=150)],
+        [dict(type='PackSegInputs')]])
 ]
 train_dataloader = dict(
     batch_size=4,

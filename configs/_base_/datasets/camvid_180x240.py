@@ -17,6 +17,12 @@ test_pipeline = [
     dict(type='ResizeAsOriginal', scale=(240, 180), keep_ratio=True),
     dict(type='PackSegInputs'),
 ]
+# --aug-test at this resolution: the labels are brought to 180x240 first and kept there
+# (KeepLabelsAsLoaded), and the scaled and flipped views are made from the 180x240 image.
+tta_pipeline = test_pipeline[:4] + [
+    dict(type='KeepLabelsAsLoaded'),
+    dict(type='TestTimeAug', transforms=_base_.tta_views + [[dict(type='PackSegInputs')]])
+]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader

@@ -1,5 +1,6 @@
 # CamVid, 11 classes, 360x480. The default root is the development copy beside the repository;
 # pass your own with --data-root PATH.
+_base_ = ['./test_time_augmentation.py']
 dataset_type = 'CamVidDataset'
 data_root = '../shared/datasets/camvid'
 crop_size = (360, 480)
@@ -19,6 +20,13 @@ test_pipeline = [
     dict(type='LoadAnnotations'),
     dict(type='CheckLabelValues', num_classes=11),
     dict(type='PackSegInputs'),
+]
+# tools/test.py --aug-test: the shared scales and flips, then this dataset's labels.
+tta_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='TestTimeAug', transforms=_base_.tta_views + [
+        [dict(type='LoadAnnotations')], [dict(type='CheckLabelValues', num_classes=11)],
+        [dict(type='PackSegInputs')]])
 ]
 train_dataloader = dict(
     batch_size=4,

@@ -1,5 +1,6 @@
 # Cityscapes, 19 classes, GSS's 768x768 crops of images resized to 2048x1024 (x0.5-2.0).
 # Data prepared with mmseg's tools/dataset_converters/cityscapes.py (*_labelTrainIds.png).
+_base_ = ['./test_time_augmentation.py']
 dataset_type = 'CityscapesDataset'
 data_root = 'data/cityscapes'
 crop_size = (768, 768)
@@ -19,6 +20,13 @@ test_pipeline = [
     dict(type='LoadAnnotations'),
     dict(type='CheckLabelValues', num_classes=19),
     dict(type='PackSegInputs'),
+]
+# tools/test.py --aug-test: the shared scales and flips, then this dataset's labels.
+tta_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='TestTimeAug', transforms=_base_.tta_views + [
+        [dict(type='LoadAnnotations')], [dict(type='CheckLabelValues', num_classes=19)],
+        [dict(type='PackSegInputs')]])
 ]
 train_dataloader = dict(
     batch_size=2,

@@ -1,4 +1,5 @@
 # The built-in toy scenes (128x128, 7 classes); write them with tools/generate_toy_dataset.py.
+_base_ = ['./test_time_augmentation.py']
 dataset_type = 'ToyScenesDataset'
 data_root = 'data/toy_scenes'
 crop_size = (128, 128)
@@ -17,6 +18,13 @@ test_pipeline = [
     dict(type='LoadAnnotations'),
     dict(type='CheckLabelValues', num_classes=7),
     dict(type='PackSegInputs'),
+]
+# tools/test.py --aug-test: the shared scales and flips, then this dataset's labels.
+tta_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='TestTimeAug', transforms=_base_.tta_views + [
+        [dict(type='LoadAnnotations')], [dict(type='CheckLabelValues', num_classes=7)],
+        [dict(type='PackSegInputs')]])
 ]
 train_dataloader = dict(
     batch_size=8,

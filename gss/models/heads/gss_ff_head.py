@@ -34,6 +34,8 @@ class GSSFFHead(GSSTokenHead):
     """
 
     LOSS_NAMES = ('loss_token', 'loss_pixel')
+    # predict_by_feat gives each class's share of the decoded pixels, not logits.
+    SCORES_ARE_PROBABILITIES = True
 
     def __init__(self, pixel_channel_index: int = 1, single_fusion: bool = False,
                  loss_decode=(cross_entropy_loss('loss_token', 0.8),

@@ -40,6 +40,23 @@ def test_train_speed_benchmark_compares_configs():
     assert float(lines[-2].split()[2]) == 1.0
 
 
+def test_paper_scale_benchmark_runs_reduced_on_a_cpu():
+    """The paper configs (R101 Cityscapes here) at a 32x32 crop with a narrow dVAE: the table
+    has every model with its ratio to the discriminative one, and the encoder comparison."""
+    out = _run(['tools/benchmarks/paper_scale.py', '--models', 'gss-ff_r101_cityscapes',
+                'gss-ftw_r101_cityscapes', 'deeplabv3plus_r101_cityscapes', '--scale', '0.04',
+                '--dalle', 'tiny', '--steps', '1', '--amp', 'off'])
+    rows = {line.split()[0]: line.split() for line in out.splitlines() if line.startswith(
+        ('gss-', 'deeplabv3plus', 'fp32', 'bfloat16', 'float16'))}
+    discriminative = rows['deeplabv3plus_r101_cityscapes']  # columns as the header says
+    assert discriminative[2:4] == ['32x32', '2'] and discriminative[5] == '1.00'  # batch per GPU
+    ff, ftw = rows['gss-ff_r101_cityscapes'], rows['gss-ftw_r101_cityscapes']
+    assert float(ff[7]) > 0 and float(ff[9]) == 0  # GSS-FF encodes targets, decodes nothing
+    assert float(ftw[7]) == 0 and float(ftw[9]) > 0  # GSS-FT-W decodes its maskiges
+    assert float(ftw[10]) < 1 < float(ff[10])  # only X^-1 (under 1 M parameters) learns
+    assert rows['fp32'][2] == '1.00' and 'bfloat16' in rows
+
+
 def test_model_comparison_trains_evaluates_draws_and_does_not_retrain(toy_data_root, tmp_path):
     """compare_heads.py (camvid_cpu.py is the same with CamVid defaults) on the toy scenes,
     all five models, two iterations each."""

@@ -275,10 +275,13 @@ class DalleVQVAE(FrozenVQVAE):
     (written by ``tools/model_converters/dalle_to_gss.py``). On a GPU the convolutions run in
     ``half_dtype`` (fp16 as in dall_e, or bf16) except the encoder's output and the decoder's
     input convolution, which stay in fp32 as in dall_e. On a CPU everything is fp32.
+    ``channels_last=True`` keeps the convolutions' weights and activations in NHWC memory
+    order (faster on some GPUs; ``tools/benchmarks/paper_scale.py`` measures it).
     """
 
     def __init__(self, encoder_path: Optional[str] = None, decoder_path: Optional[str] = None,
-                 checkpoint: Optional[str] = None, half_dtype: str = 'float16') -> None:
+                 checkpoint: Optional[str] = None, half_dtype: str = 'float16',
+                 channels_last: bool = False) -> None:
         super().__init__()
         if checkpoint is not None:
             state = _load_checkpoint(checkpoint)
@@ -305,16 +308,25 @@ class DalleVQVAE(FrozenVQVAE):
                                  f'{missing[:3]}, unexpected {unexpected[:3]}')
         self.arch = dict(encoder=enc_arch, decoder=dec_arch)
         self.vocab_size = enc_arch['vocab_size']
+        self.channels_last = channels_last
+        if channels_last:
+            self.to(memory_format=torch.channels_last)
         self.freeze()
 
     def _compute_dtype(self, x: Tensor) -> torch.dtype:
         return self.half_dtype if x.is_cuda else torch.float32
 
     @torch.no_grad()
-    def encode_logits(self, maskige: Tensor) -> Tensor:
-        """(B, 3, H, W) in [0, 1] -> (B, vocab_size, H/8, W/8) fp32 logits."""
+    def encode_logits(self, maskige: Tensor, dtype: Optional[torch.dtype] = None) -> Tensor:
+        """(B, 3, H, W) in [0, 1] -> (B, vocab_size, H/8, W/8) fp32 logits.
+
+        ``dtype``: of the convolutions but the last (default: ``half_dtype`` on a GPU, fp32 on a
+        CPU); tools/benchmarks/paper_scale.py measures what each costs and changes.
+        """
         self.check_input(maskige)
-        x = map_pixels(maskige.float()).to(self._compute_dtype(maskige))
+        x = map_pixels(maskige.float()).to(dtype or self._compute_dtype(maskige))
+        if self.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
         for name, module in self.encoder.blocks.named_children():
             x = module(x.float() if name == 'output' else x)
         return x

@@ -43,10 +43,9 @@ def segment(args: argparse.Namespace) -> None:
                        (args.checkpoint, 'checkpoint')):
         if not osp.isfile(path):
             raise FileNotFoundError(f'{path}: {what} not found')
-    problem = image_file_problem(args.img)
-    if problem or cv2.imread(args.img) is None:
-        raise InputError(f'{args.img}: {problem or "an image OpenCV cannot decode"}; pass a '
-                         f'PNG, JPEG, BMP, TIFF or WebP image')
+    if cv2.imread(args.img) is None:
+        problem = image_file_problem(args.img) or 'an image OpenCV cannot decode'
+        raise InputError(f'{args.img}: {problem}; pass an image file (PNG, JPEG, ...)')
     if not 0 <= args.opacity <= 1:
         raise InputError(f'--opacity {args.opacity}: give a value between 0 and 1')
     model = init_model(args.config, args.checkpoint, device=args.device,

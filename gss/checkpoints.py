@@ -55,20 +55,21 @@ def _describe_foreign(head: bytes) -> str:
     return f'a file starting with {head[:8]!r}'
 
 
-def read_checkpoint(path: str, what: str = 'checkpoint', required_keys: Sequence[str] = (),
-                    how_to_make: Optional[str] = None) -> dict:
-    """Read a checkpoint with ``weights_only=True``, turning every way it can be wrong into one
-    :class:`InputError` that names the file and what to do.
+def is_torchscript_archive(path: str) -> bool:
+    """Whether ``path`` is a TorchScript archive (``torch.jit.save``): a zip holding
+    ``constants.pkl``. ``torch.load`` without ``weights_only`` hands those to ``torch.jit.load``,
+    which runs their code."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return any(name.split('/')[-1] == 'constants.pkl' for name in archive.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return False
 
-    Args:
-        path: the file.
-        what: how messages call it ('checkpoint', 'GSS-FF checkpoint', ...).
-        required_keys: top-level keys the checkpoint must have (its kind).
-        how_to_make: where such a file comes from, for the messages of a missing or wrong file.
 
-    Returns:
-        The loaded dict (an mmengine checkpoint or a plain state dict).
-    """
+def check_checkpoint_file(path: str, what: str = 'checkpoint',
+                          how_to_make: Optional[str] = None) -> None:
+    """The checks of :func:`read_checkpoint` that need not unpickle the file: present, not
+    empty, a PyTorch file (zip or legacy pickle), not TorchScript, not truncated."""
     hint = f'; {how_to_make}' if how_to_make else ''
     if not osp.isfile(path):
         raise FileNotFoundError(f'{path}: {what} not found{hint}')
@@ -84,6 +85,27 @@ def read_checkpoint(path: str, what: str = 'checkpoint', required_keys: Sequence
     if head.startswith(_ZIP_MAGIC) and not zipfile.is_zipfile(path):
         raise InputError(f'{path}: truncated or corrupt {what} ({size} bytes, the end of the '
                          f'file is missing); use an intact copy or an earlier checkpoint')
+    if is_torchscript_archive(path):
+        raise InputError(f'{path}: a TorchScript archive (torch.jit.save), not a {what} of '
+                         f'weights; it is not loaded, as loading it runs its code')
+
+
+def read_checkpoint(path: str, what: str = 'checkpoint', required_keys: Sequence[str] = (),
+                    how_to_make: Optional[str] = None) -> dict:
+    """Read a checkpoint with ``weights_only=True``, turning every way it can be wrong into one
+    :class:`InputError` that names the file and what to do.
+
+    Args:
+        path: the file.
+        what: how messages call it ('checkpoint', 'GSS-FF checkpoint', ...).
+        required_keys: top-level keys the checkpoint must have (its kind).
+        how_to_make: where such a file comes from, for the messages of a missing or wrong file.
+
+    Returns:
+        The loaded dict (an mmengine checkpoint or a plain state dict).
+    """
+    hint = f'; {how_to_make}' if how_to_make else ''
+    check_checkpoint_file(path, what, how_to_make)
     try:
         checkpoint = torch.load(path, map_location='cpu', weights_only=True)
     except pickle.UnpicklingError as err:
@@ -93,8 +115,8 @@ def read_checkpoint(path: str, what: str = 'checkpoint', required_keys: Sequence
             from err
     except (RuntimeError, EOFError, zipfile.BadZipFile, OSError) as err:
         reason = ' '.join(str(err).split())[:160]
-        raise InputError(f'{path}: truncated or corrupt {what} ({reason}); use an intact copy '
-                         f'or an earlier checkpoint') from err
+        raise InputError(f'{path}: unreadable {what} ({reason}); if it is truncated or '
+                         f'corrupt, use an intact copy or an earlier checkpoint') from err
     if not isinstance(checkpoint, dict):
         raise InputError(f'{path}: holds a {type(checkpoint).__name__}, not a checkpoint dict '
                          f'of model weights')
@@ -194,7 +216,8 @@ def _is_intact(path: str) -> bool:
 
 
 def _iteration_of(path: str) -> int:
-    match = re.search(r'(?:iter|epoch)_(\d+)\.pth$', path)
+    """N of ``iter_N.pth`` / ``epoch_N.pth``; -1 for any other file (``best_mIoU_iter_N.pth``)."""
+    match = re.fullmatch(r'(?:iter|epoch)_(\d+)\.pth', osp.basename(path))
     return int(match.group(1)) if match else -1
 
 

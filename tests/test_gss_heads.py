@@ -162,6 +162,14 @@ def test_the_freezing_rule_is_refused_when_it_does_not_fit_the_head():
         head.loss(_features(), _samples(), None)  # a plain EncoderDecoder would train it all
 
 
+def test_removed_options_name_their_replacement():
+    from gss.errors import InputError
+
+    with pytest.raises(InputError, match="option token_loss_weight was removed; use loss_decode "
+                       r"\(loss_name='loss_token'"):
+        MODELS.build(_head_cfg(token_loss_weight=0.8))
+
+
 def test_losses_are_configured_by_name():
     from gss.errors import InputError
 

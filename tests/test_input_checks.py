@@ -26,6 +26,7 @@ from tests.conftest import REPO_ROOT
 
 BASELINE = osp.join(REPO_ROOT, 'configs/baseline/upernet_effnet-lite0_1k_toy-128x128.py')
 GSS_FF = osp.join(REPO_ROOT, 'configs/gss/toy/gss-ff_effnet-lite0_1k_toy-128x128.py')
+STAGE1 = osp.join(REPO_ROOT, 'configs/gss/toy/reconstruction_maskige-vqvae_toy-128x128.py')
 QUICK = ['test_dataloader.num_workers=0', 'test_dataloader.persistent_workers=False',
          'default_hooks.visualization.draw=False']
 
@@ -83,6 +84,28 @@ def test_dalle_converter_refuses_tampered_pickles_in_one_line(tmp_path, cpu_env)
         assert result.stderr.strip() == _last_line(result)  # exactly one line
         assert _last_line(result).startswith(f'dalle_to_gss: {path}: not a DALL-E dVAE')
         assert not osp.exists(tmp_path / 'code_ran') and not out.exists()
+
+
+def test_torchscript_archives_are_never_loaded(tmp_path):
+    """torch.load without weights_only hands a TorchScript zip to torch.jit.load, which runs
+    its code: both the DALL-E reader and the checkpoint reader stop before that."""
+    path = str(tmp_path / 'encoder.pkl')
+    torch.jit.save(torch.jit.trace(torch.nn.Linear(2, 2), torch.zeros(1, 2)), path)
+    with pytest.raises(InputError, match='a TorchScript archive .* it is not loaded'):
+        read_dalle_pickle(path, 'encoder')
+    with pytest.raises(InputError, match='a TorchScript archive'):
+        load_weights(torch.nn.Linear(2, 2), path)
+
+
+def test_crafted_dalle_architecture_numbers_are_refused(tmp_path):
+    dall_e = pytest.importorskip('dall_e')
+    encoder = dall_e.Encoder(n_hid=16, vocab_size=64)
+    encoder.vocab_size = 10 ** 9  # would allocate a gigantic output convolution
+    path = str(tmp_path / 'encoder.pkl')
+    torch.save(encoder, path)
+    with pytest.raises(InputError, match="architecture values {'vocab_size': 1000000000} are "
+                       'out of range'):
+        read_dalle_pickle(path, 'encoder')
 
 
 def test_genuine_legacy_format_dalle_pickle_still_loads(tmp_path):
@@ -317,6 +340,8 @@ def test_test_tool_names_bad_files_in_one_line(toy_weights, val_only_root, tmp_p
          "test.py: --cfg-options test_dataloader.batch_size='two': the config holds 1"),
         ((BASELINE, toy_weights['baseline'], '--cfg-options', 'model.backbone'),
          "test.py: --cfg-options: 'model.backbone' is not KEY=VALUE"),
+        ((STAGE1, 'none', '--aug-test'),
+         f'test.py: {STAGE1}: --aug-test needs an image network'),
     ]
     for args, expected in cases:
         result = _run([sys.executable, 'tools/test.py', *args, '--data-root', val_only_root],

@@ -15,6 +15,7 @@ from gss.engine import (SUPPORTED_EVAL_METRICS, ConfigOptionsAction,  # noqa: E4
                         check_eval_metrics, close_distributed, prepare_config,
                         set_eval_metrics)
 from gss.errors import InputError, exit_on_input_error  # noqa: E402
+from mmengine.config import Config  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
@@ -56,11 +57,14 @@ NOT_FOR_TESTING = ('train_dataloader', 'train_cfg', 'optim_wrapper', 'param_sche
                    'val_dataloader', 'val_cfg', 'val_evaluator')
 
 
-def use_test_time_augmentation(cfg, args: argparse.Namespace) -> None:
+def use_test_time_augmentation(cfg: Config, args: argparse.Namespace) -> None:
     """Test every image at the scales and flips of ``cfg.tta_pipeline`` (``--aug-test``)."""
     if args.anomaly_dir:
         raise InputError('--aug-test and --anomaly-dir do not combine: the anomaly score is '
                          'written per view; run them separately')
+    if cfg.model.get('type') == 'MaskigeReconstructor':
+        raise InputError(f'{args.config}: --aug-test needs an image network; a stage-1 '
+                         f'reconstruction config reconstructs the ground truth itself')
     if not cfg.get('tta_pipeline') or not cfg.get('tta_model'):
         raise InputError(f'{args.config}: --aug-test needs tta_pipeline and tta_model in the '
                          f'config (configs/_base_/datasets/* and default_runtime.py define them)')

@@ -6,7 +6,7 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import gss  # noqa: E402,F401  (compatibility patches and registries first)
-from gss.checkpoints import find_resumable_checkpoint, read_checkpoint  # noqa: E402
+from gss.checkpoints import check_checkpoint_file, find_resumable_checkpoint  # noqa: E402
 from gss.engine import (ConfigOptionsAction, check_weight_files,  # noqa: E402
                         close_distributed, prepare_config, use_amp)
 from gss.errors import InputError, exit_on_input_error  # noqa: E402
@@ -63,9 +63,10 @@ def train(args: argparse.Namespace) -> None:
         cfg.load_from = args.resume
     check_weight_files(cfg)
     if cfg.get('load_from') and _is_local(cfg.load_from):
-        # A truncated or foreign file is named now, not after the model and data are built.
-        read_checkpoint(cfg.load_from, 'checkpoint to resume' if cfg.get('resume')
-                        else 'load_from checkpoint')
+        # A truncated or foreign file is named now, not after the model and data are built
+        # (without unpickling it: mmengine reads it again).
+        check_checkpoint_file(cfg.load_from, 'checkpoint to resume' if cfg.get('resume')
+                              else 'load_from checkpoint')
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     runner.train()
 

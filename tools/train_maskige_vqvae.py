@@ -93,6 +93,12 @@ def main() -> None:
         sys.exit(f'{args.out} exists; pass --overwrite to replace it')
     try:
         sources, weights = build_sources(args)
+        # The --eval sets are used after training (and at every check): refuse a bad palette
+        # or folder now, before any training time is spent.
+        eval_palettes = {name: Maskige(palette) for name, _, palette in args.eval}
+        for name, folder, _ in args.eval:
+            if not osp.isdir(folder):
+                raise FileNotFoundError(f'{folder}: --eval {name} label folder not found')
     except (FileNotFoundError, ValueError) as err:
         sys.exit(f'train_maskige_vqvae: {err}')
     try:
@@ -111,8 +117,9 @@ def main() -> None:
     def periodic_check(step: int) -> str:
         line = f'step {step}: saved {args.out}'
         if args.eval:
-            name, folder, palette = args.eval[0]
-            result = evaluate_on_folder(model, Maskige(palette), folder, limit=args.eval_images)
+            name, folder, _ = args.eval[0]
+            result = evaluate_on_folder(model, eval_palettes[name], folder,
+                                        limit=args.eval_images)
             checks.append(dict(step=step, name=name, miou=result['miou']))
             line = (f'step {step}: stage-1 mIoU on {args.eval_images} label maps of {name}: '
                     f'{result["miou"]:.2f}; saved {args.out}')
@@ -128,8 +135,8 @@ def main() -> None:
     train_s = time.time() - start
     model.round_weights_to_fp16()
     evaluation = {}
-    for name, folder, palette in args.eval:
-        result = evaluate_on_folder(model, Maskige(palette), folder)
+    for name, folder, _ in args.eval:
+        result = evaluate_on_folder(model, eval_palettes[name], folder)
         evaluation[name] = result
         per_class = ' '.join(f'{v:.1f}' for v in result['per_class_iou'])
         print(f'stage-1 reconstruction on {name} ({result["images"]} label maps): '

@@ -54,6 +54,8 @@ def apply_cfg_options(cfg: Config, options: Optional[dict]) -> None:
                   f'if you meant to change an existing value)', file=sys.stderr)
             continue
         numeric = isinstance(old, (int, float)) and not isinstance(old, bool)
+        if key.endswith('loss_scale') and value == 'dynamic':  # mmengine's AMP accepts both
+            numeric = False
         if (numeric and (isinstance(value, str) or isinstance(value, bool))) or \
                 (isinstance(old, bool) and not isinstance(value, bool)):
             kind = 'True or False' if isinstance(old, bool) else 'a number'
@@ -85,7 +87,7 @@ def prepare_config(config_path: str, work_dir: Optional[str] = None,
         raise FileNotFoundError(f'{config_path}: config file not found')
     try:
         cfg = Config.fromfile(config_path)
-    except (SyntaxError, NameError, ImportError, KeyError, TypeError) as err:
+    except (SyntaxError, NameError) as err:  # mistakes in the config's own text
         raise InputError(f'{config_path}: the config does not load ({type(err).__name__}: '
                          f'{" ".join(str(err).split())})') from None
     cfg.launcher = launcher

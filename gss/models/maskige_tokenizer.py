@@ -27,10 +27,11 @@ MASKIGE_SCALE = 2
 def upsample_mask(mask: Tensor, size: Tuple[int, int]) -> Tensor:
     """(B, H, W) labels -> (B, *size) by nearest neighbour.
 
-    The original interpolates the one-hot mask bilinearly and takes the argmax. At an integer
-    scale of 2 the nearest source pixel always carries weight 9/16 > 7/16 for the other three
-    together, so that argmax is exactly nearest-neighbour upsampling, done here without the
-    (B, K + 1, sH, sW) one-hot tensor.
+    The original interpolates the one-hot mask bilinearly and takes the argmax. At the usual
+    exact scale of 2 the nearest source pixel always carries weight 9/16 > 7/16 for the other
+    three together, so that argmax is exactly nearest-neighbour upsampling, done here without
+    the (B, K + 1, sH, sW) one-hot tensor. Other sizes (a token grid that is not exactly a
+    quarter of an odd crop) are nearest-neighbour too, as the earlier head's targets were.
     """
     if tuple(mask.shape[-2:]) == tuple(size):
         return mask

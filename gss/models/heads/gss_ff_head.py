@@ -8,7 +8,7 @@ pixels before tokenising. At inference the predicted tokens are decoded to a mas
 """
 from __future__ import annotations
 
-from typing import Dict, List
+from typing import Dict, List, Sequence, Union
 
 import torch.nn.functional as F
 from mmseg.models.losses import accuracy
@@ -29,7 +29,7 @@ class GSSFFHead(GSSTokenHead):
         single_fusion: share the token branch's fusion with the pixel branch (the HRNet variant
             of the original, whose inputs are already fused multi-resolution maps).
         loss_decode: ``loss_token`` (the token cross-entropy, 0.8 in GSS) and ``loss_pixel``
-            (the pixel branch's, 0.2), e.g. with a ``class_weight`` for rare classes.
+            (the pixel branch's, 0.2).
         Others: as :class:`~gss.models.heads.gss_token_head.GSSTokenHead`.
     """
 
@@ -38,8 +38,8 @@ class GSSFFHead(GSSTokenHead):
     SCORES_ARE_PROBABILITIES = True
 
     def __init__(self, pixel_channel_index: int = 1, single_fusion: bool = False,
-                 loss_decode=(cross_entropy_loss('loss_token', 0.8),
-                              cross_entropy_loss('loss_pixel', 0.2)),
+                 loss_decode: Union[dict, Sequence[dict]] = (
+                     cross_entropy_loss('loss_token', 0.8), cross_entropy_loss('loss_pixel', 0.2)),
                  **kwargs) -> None:
         super().__init__(loss_decode=loss_decode if isinstance(loss_decode, dict)
                          else list(loss_decode), **kwargs)

@@ -42,7 +42,7 @@ class GSSFTWHead(GSSTokenHead):
     def __init__(self, post_seg_channel: int = 128, post_swin_depth: int = 1,
                  post_swin_num_heads: int = 4, post_swin_window_size: int = 7,
                  post_swin_mlp_ratio: float = 2.0,
-                 loss_decode=cross_entropy_loss('loss_inverse', 1.0),
+                 loss_decode: dict = cross_entropy_loss('loss_inverse', 1.0),
                  pixel_channel_index: int = 1, single_fusion: bool = False,
                  **kwargs) -> None:
         super().__init__(loss_decode=loss_decode, **kwargs)

@@ -8,7 +8,7 @@ decoded maskige (:class:`~gss.models.heads.GSSFTWHead`).
 """
 from __future__ import annotations
 
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple, Union
 
 from mmcv.cnn import ConvModule
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
@@ -44,13 +44,25 @@ class GSSTokenHead(FrozenTokenizerHolder, BaseDecodeHead):
     """
 
     LOSS_NAMES: Tuple[str, ...] = ()
+    # Options of earlier versions, and what replaced them.
+    REMOVED_OPTIONS = {
+        'token_loss_weight': "loss_decode (loss_name='loss_token', loss_weight=...)",
+        'pixel_loss_weight': "loss_decode (loss_name='loss_pixel', loss_weight=...)",
+        'inverse_loss_weight': "loss_decode (loss_name='loss_inverse', loss_weight=...)",
+        'upsample': 'nothing: the tokenised mask is always 8x the token grid (2x the crop)',
+    }
 
-    def __init__(self, vqvae: ConfigType, palette: PaletteLike, loss_decode,
+    def __init__(self, vqvae: ConfigType, palette: PaletteLike,
+                 loss_decode: Union[dict, Sequence[dict]],
                  indice_channel_index: int = 1, indice_seg_channel: int = 512,
                  indice_cls_channel: int = 2048, swin_depth: int = 2,
                  swin_num_heads: int = 16, swin_window_size: int = 7,
                  swin_mlp_ratio: float = 2.0, init_cfg: Optional[dict] = None,
                  **kwargs) -> None:
+        removed = [name for name in self.REMOVED_OPTIONS if name in kwargs]
+        if removed:
+            raise InputError(f'{type(self).__name__}: option {removed[0]} was removed; use '
+                             f'{self.REMOVED_OPTIONS[removed[0]]}')
         super().__init__(init_cfg=init_cfg, input_transform='multiple_select',
                          loss_decode=loss_decode, **kwargs)
         self.losses_by_name = self._named_losses()
@@ -68,6 +80,7 @@ class GSSTokenHead(FrozenTokenizerHolder, BaseDecodeHead):
 
     @property
     def conv_settings(self) -> dict:
+        """The conv / norm / activation settings every ConvModule of the head shares."""
         return dict(conv_cfg=self.conv_cfg, norm_cfg=self.norm_cfg, act_cfg=self.act_cfg,
                     align_corners=self.align_corners)
 

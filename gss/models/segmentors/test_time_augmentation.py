@@ -30,6 +30,9 @@ class GSSTTAModel(SegTTAModel):
         return seg_logits.softmax(dim=0)
 
     def merge_preds(self, data_samples_list: List[SampleList]) -> SampleList:
+        """One sample per image from its views: ``seg_logits`` the mean probabilities (K, H, W),
+        ``pred_sem_seg`` their argmax. Single-channel (sigmoid) heads are not supported: no
+        model here has one."""
         merged = []
         for views in data_samples_list:
             mean = torch.stack([self.probabilities(view.seg_logits.data) for view in views]).mean(0)

@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.serialization import SourceChangeWarning
 
-from gss.checkpoints import read_checkpoint
+from gss.checkpoints import check_checkpoint_file, read_checkpoint
 from gss.errors import InputError, one_line
 from gss.models.vqvae.base import FrozenVQVAE
 from gss.registry import VQVAES
@@ -229,23 +229,33 @@ def read_dalle_pickle(path: str, kind: str) -> Tuple[Dict[str, Tensor], dict]:
     """
     if not osp.isfile(path):
         raise FileNotFoundError(f'DALL-E {kind} weights not found: {path}; {WHERE_TO_GET}')
+    # torch.load(weights_only=False) would hand a TorchScript archive to torch.jit.load.
+    check_checkpoint_file(path, f'DALL-E dVAE {kind} file', WHERE_TO_GET)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter('ignore', SourceChangeWarning)
             module = torch.load(path, map_location='cpu', pickle_module=_DallePickleModule,
                                 weights_only=False)
+        if not isinstance(module, _PickledModule) or not isinstance(
+                getattr(module, 'state', None), dict):
+            raise ValueError(f'it holds no pickled dall_e {kind} module')
+        defaults = ENCODER_DEFAULTS if kind == 'encoder' else DECODER_DEFAULTS
+        arch = {key: int(module.state.get(key, value)) for key, value in defaults.items()}
+        state = {k: v.float() for k, v in module.flat_parameters().items()}
     except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError, TypeError,
             AttributeError) as err:
         reason = one_line(err)[:200]
         raise InputError(f'{path}: not a DALL-E dVAE {kind} file ({reason}); '
                          f'{WHERE_TO_GET}') from err
-    if not isinstance(module, _PickledModule):
-        raise InputError(f'{path}: does not hold a pickled dall_e {kind} module; '
-                         f'{WHERE_TO_GET}')
-    defaults = ENCODER_DEFAULTS if kind == 'encoder' else DECODER_DEFAULTS
-    arch = {key: module.state.get(key, value) for key, value in defaults.items()}
-    state = {k: v.float() for k, v in module.flat_parameters().items()}
-    return state, {k: int(v) for k, v in arch.items()}
+    # Bounds far above the released model (vocab 8192, width 256): a crafted file cannot make
+    # the model built from these numbers exhaust memory.
+    limits = dict(group_count=8, n_hid=1024, n_init=1024, n_blk_per_group=8, input_channels=4,
+                  output_channels=4, vocab_size=65536)
+    bad = {k: v for k, v in arch.items() if not 1 <= v <= limits[k]}
+    if bad:
+        raise InputError(f'{path}: architecture values {bad} are out of range for a DALL-E dVAE '
+                         f'{kind}; {WHERE_TO_GET}')
+    return state, arch
 
 
 def _load_checkpoint(path: str) -> dict:

@@ -28,6 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from gss.errors import InputError
 from gss.maskige import Maskige
 from gss.models.maskige_tokenizer import MASKIGE_SCALE, MaskigeTokenizer, upsample_mask
 from gss.models.vqvae.maskige_vqvae import MaskigeVQVAE
@@ -40,7 +41,12 @@ def read_label_maps(folder: str, suffix: str = '.png',
     paths = sorted(glob.glob(osp.join(folder, f'*{suffix}')))[:limit]
     if not paths:
         raise FileNotFoundError(f'no *{suffix} label maps in {folder}')
-    return [cv2.imread(p, cv2.IMREAD_UNCHANGED) for p in paths]
+    labels = [cv2.imread(p, cv2.IMREAD_UNCHANGED) for p in paths]
+    unreadable = [p for p, label in zip(paths, labels) if label is None or label.ndim != 2]
+    if unreadable:
+        raise InputError(f'{unreadable[0]}: not a single-channel label map (of {len(unreadable)} '
+                         f'in {folder}); replace or remove it')
+    return labels
 
 
 def procedural_layout(rng: np.random.Generator, size: int, num_classes: int) -> np.ndarray:

@@ -91,7 +91,7 @@ def check_checkpoint_file(path: str, what: str = 'checkpoint',
 
 
 def read_checkpoint(path: str, what: str = 'checkpoint', required_keys: Sequence[str] = (),
-                    how_to_make: Optional[str] = None) -> dict:
+                    how_to_make: Optional[str] = None, mmap: bool = False) -> dict:
     """Read a checkpoint with ``weights_only=True``, turning every way it can be wrong into one
     :class:`InputError` that names the file and what to do.
 
@@ -100,6 +100,8 @@ def read_checkpoint(path: str, what: str = 'checkpoint', required_keys: Sequence
         what: how messages call it ('checkpoint', 'GSS-FF checkpoint', ...).
         required_keys: top-level keys the checkpoint must have (its kind).
         how_to_make: where such a file comes from, for the messages of a missing or wrong file.
+        mmap: map a zip-format file's tensors instead of reading them (a converter that drops a
+            several-GB buffer then never holds it in memory); legacy-format files are read.
 
     Returns:
         The loaded dict (an mmengine checkpoint or a plain state dict).
@@ -107,7 +109,8 @@ def read_checkpoint(path: str, what: str = 'checkpoint', required_keys: Sequence
     hint = f'; {how_to_make}' if how_to_make else ''
     check_checkpoint_file(path, what, how_to_make)
     try:
-        checkpoint = torch.load(path, map_location='cpu', weights_only=True)
+        checkpoint = torch.load(path, map_location='cpu', weights_only=True,
+                                mmap=mmap and zipfile.is_zipfile(path))
     except pickle.UnpicklingError as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise InputError(f'{path}: holds Python objects a weights-only load refuses, so it is '
@@ -128,9 +131,9 @@ def read_checkpoint(path: str, what: str = 'checkpoint', required_keys: Sequence
 
 
 def state_dict_of(checkpoint: dict, path: str) -> Dict[str, Tensor]:
-    """The model weights of a checkpoint (``state_dict`` or the dict itself), with the
-    ``module.`` prefix of DDP-saved weights removed."""
-    state = checkpoint.get('state_dict', checkpoint)
+    """The model weights of a checkpoint (``state_dict``, ``model`` or the dict itself), with
+    the ``module.`` prefix of DDP-saved weights removed."""
+    state = checkpoint.get('state_dict', checkpoint.get('model', checkpoint))
     tensors = {k: v for k, v in state.items() if isinstance(v, Tensor)} \
         if isinstance(state, dict) else {}
     if not tensors:

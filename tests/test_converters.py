@@ -115,7 +115,7 @@ def test_renaming_changes_no_output(head_type):
 
 
 def test_unknown_keys_are_named():
-    with pytest.raises(InputError, match=r'^1 keys of no known GSS module: decode_head.aux_conv'
+    with pytest.raises(InputError, match=r'^1 keys of no known module: decode_head.aux_conv'
                        r'.weight; is it a GSS checkpoint of the original code'):
         convert_gss_original({'backbone.conv.weight': torch.zeros(1),
                               'decode_head.aux_conv.weight': torch.zeros(1)})

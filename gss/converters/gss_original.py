@@ -16,10 +16,11 @@ from typing import Dict, List, Tuple
 
 from torch import Tensor
 
+from gss.converters.key_renaming import refuse_unknown, rename_by_prefix
 from gss.errors import InputError
 from gss.models.vqvae.dalle import DECODER_DEFAULTS, ENCODER_DEFAULTS
 
-# original head prefix -> ours (the trailing dots keep conv_seg. apart from conv_seg_pixel.)
+# original head prefix -> ours (matched longest first, so conv_seg. and conv_seg_pixel. differ)
 HEAD_NAMES = {
     'conv_seg.': 'token_classifier.1.',
     'conv_before_seg.': 'token_classifier.0.',
@@ -59,29 +60,15 @@ def convert_gss_original(state: Dict[str, Tensor]) -> Tuple[Dict[str, Tensor], D
     Raises:
         InputError: a key that is neither backbone, a known head module nor the dVAE.
     """
-    ftw = is_ftw(state)
-    ours, dvae, dropped, unknown = {}, {}, [], []
-    for key, value in state.items():
-        if key.startswith(DVAE_PREFIX):
-            dvae[key[len(DVAE_PREFIX):]] = value
-        elif key.startswith(('backbone.', 'neck.', 'auxiliary_head.')):
-            ours[key] = value
-        elif key.startswith('decode_head.'):
-            name = key[len('decode_head.'):]
-            prefix = next((p for p in HEAD_NAMES if name.startswith(p)), None)
-            if prefix is None:
-                unknown.append(key)
-            elif ftw and prefix in PIXEL_BRANCH:
-                dropped.append(key)
-            else:
-                ours['decode_head.' + HEAD_NAMES[prefix] + name[len(prefix):]] = value
-        else:
-            unknown.append(key)
-    if unknown:
-        raise InputError(f'{len(unknown)} keys of no known GSS module: {", ".join(unknown[:5])}'
-                         f'{" ..." if len(unknown) > 5 else ""}; is it a GSS checkpoint of the '
-                         f'original code (fudan-zvg/GSS)?')
-    return ours, dvae, dropped
+    dvae = {k[len(DVAE_PREFIX):]: v for k, v in state.items() if k.startswith(DVAE_PREFIX)}
+    renames = {p: p for p in ('backbone.', 'neck.', 'auxiliary_head.')}
+    renames.update({'decode_head.' + old: 'decode_head.' + new
+                    for old, new in HEAD_NAMES.items()})
+    drop = ['decode_head.' + p for p in PIXEL_BRANCH] if is_ftw(state) else []
+    renamed = rename_by_prefix({k: v for k, v in state.items() if not k.startswith(DVAE_PREFIX)},
+                               renames, drop)
+    refuse_unknown(renamed.unknown, 'a GSS checkpoint of the original code (fudan-zvg/GSS)')
+    return renamed.state, dvae, renamed.dropped
 
 
 def dalle_checkpoint(dvae: Dict[str, Tensor]) -> dict:

@@ -1,6 +1,7 @@
-# ProtoSeg as released: HRNetV2-W48 (mmseg's HRNet), the four branches concatenated at 1/4 scale
+# ProtoSeg as released: HRNetV2-W48 as openseg.pytorch computes it (OpenSegHRNet: mmseg's HRNet
+# with openseg's upsampling in the branch fusion), the four branches concatenated at 1/4 scale
 # (720 channels), 3x3 conv, projection to a 720-d embedding, 10 prototypes per class.
-# ImageNet weights: mmseg's hrnetv2_w48 at checkpoints/hrnetv2_w48.pth (docs/models.md).
+# ImageNet weights: mmseg's hrnetv2_w48 at checkpoints/hrnetv2_w48.pth (docs/models.md; same names).
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 data_preprocessor = dict(
     type='SegDataPreProcessor',
@@ -13,7 +14,7 @@ model = dict(
     type='EncoderDecoder',
     data_preprocessor=data_preprocessor,
     backbone=dict(
-        type='HRNet',
+        type='OpenSegHRNet',
         norm_cfg=norm_cfg,
         norm_eval=False,
         extra=dict(

@@ -12,7 +12,9 @@ Fixed here (gmmseg_protoseg.md, B.9): the update uses the hard Sinkhorn assignme
 drew a Gumbel sample from probabilities, sending ~3/4 of the pixels to random prototypes); the
 clustering runs without gradients; prototypes are a buffer updated in place; across processes
 the per-prototype sums and counts are all-reduced before one update (identical on every rank);
-PPC has the paper's temperature (0.1); the loop over classes is vectorised.
+PPC has the paper's temperature (0.1); the loop over classes is vectorised; the first L2 spans
+each pixel's channels (the released code's spans the width axis; ``projection_l2_axis='width'``
+keeps that for its checkpoint, tools/model_converters/protoseg_original_to_gss.py).
 """
 from __future__ import annotations
 
@@ -27,6 +29,9 @@ from torch import Tensor, nn
 
 from gss.models.heads.sub_centre_head import NO_SUB_CENTRE, SubCentreHead
 
+#: Dimension of a (B, D, h, w) map that each ``projection_l2_axis`` normalises.
+PROJECTION_L2_DIMS = {'channels': 1, 'width': 3}
+
 
 @MODELS.register_module()
 class ProtoSegHead(SubCentreHead):
@@ -38,12 +43,23 @@ class ProtoSegHead(SubCentreHead):
             1 / (1 - momentum) iterations, should be well below the schedule's length.
         ppc_temperature: temperature of the prototype CE (paper: 0.1; released code: 1).
         ppc_weight, ppd_weight: loss weights (0.01, 0.001).
+        projection_l2_axis: the axis of the (B, D, h, w) projection that the L2 normalisation
+            before ``feat_norm`` spans: 'channels' (the paper's per-pixel normalisation) or
+            'width'. The released code normalises along the last axis of the NCHW map, the
+            width; 'width' reproduces that and is needed to get the released checkpoint's
+            outputs. It makes every pixel depend on its whole row, so slide inference then
+            differs from whole-image inference.
     """
 
     def __init__(self, num_prototypes: int = 10, momentum: float = 0.999,
                  ppc_temperature: float = 0.1, ppc_weight: float = 0.01,
-                 ppd_weight: float = 0.001, **kwargs) -> None:
+                 ppd_weight: float = 0.001, projection_l2_axis: str = 'channels',
+                 **kwargs) -> None:
+        if projection_l2_axis not in PROJECTION_L2_DIMS:
+            raise ValueError(f"projection_l2_axis must be 'channels' or 'width', got "
+                             f"{projection_l2_axis!r}")
         super().__init__(num_sub_centres=num_prototypes, **kwargs)
+        self.projection_l2_axis = projection_l2_axis
         self.momentum = momentum
         self.ppc_temperature = ppc_temperature
         self.ppc_weight = ppc_weight
@@ -62,7 +78,8 @@ class ProtoSegHead(SubCentreHead):
         size = inputs[0].shape[2:]
         maps = [x if x.shape[2:] == size else F.interpolate(
             x, size=size, mode='bilinear', align_corners=self.align_corners) for x in inputs]
-        x = F.normalize(self.projection(self.maybe_dropout(self.fuse(torch.cat(maps, 1)))), dim=1)
+        x = F.normalize(self.projection(self.maybe_dropout(self.fuse(torch.cat(maps, 1)))),
+                        dim=PROJECTION_L2_DIMS[self.projection_l2_axis])
         x = self.feat_norm(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
         return F.normalize(x, dim=1)
 

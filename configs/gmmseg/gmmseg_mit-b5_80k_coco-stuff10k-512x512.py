@@ -1,0 +1,24 @@
+# GMMSeg, SegFormer MiT-B5, COCO-Stuff 10k: the released model's recipe (5 components, 512x512
+# crops, 80k iterations of 2 images x 8 GPUs, whole-image test at 2048x512; 44.81 mIoU in its
+# README). Its released checkpoint converts to this config:
+#   python tools/model_converters/gmmseg_original_to_gss.py SRC.pth DST.pth
+#   python tools/test.py configs/gmmseg/gmmseg_mit-b5_80k_coco-stuff10k-512x512.py DST.pth \
+#       --eval mIoU
+_base_ = [
+    '../_base_/datasets/coco-stuff10k_512x512.py', '../_base_/default_runtime.py',
+    '../_base_/schedules/schedule_80k.py', '../_base_/models/gmmseg_mit-b5.py'
+]
+crop_size = (512, 512)
+model = dict(
+    data_preprocessor=dict(size=crop_size),
+    decode_head=dict(num_classes=171, num_components=5))
+train_dataloader = dict(batch_size=2)
+# The released optimiser: AdamW 6e-5, head lr x10, no decay on norms and position blocks,
+# 1500 warm-up iterations from 1e-6, poly decay (power 1).
+optim_wrapper = dict(
+    _delete_=True,
+    type='OptimWrapper',
+    optimizer=dict(type='AdamW', lr=6e-5, betas=(0.9, 0.999), weight_decay=0.01),
+    paramwise_cfg=dict(custom_keys=dict(pos_block=dict(decay_mult=0.0),
+                                        norm=dict(decay_mult=0.0),
+                                        head=dict(lr_mult=10.0))))

@@ -1,0 +1,48 @@
+"""Convert the checkpoint released with the original ProtoSeg (tfzhou/ProtoSeg) for this toolbox.
+
+    python tools/model_converters/protoseg_original_to_gss.py SRC.pth DST.pth [--overwrite]
+    python tools/test.py \
+        configs/protoseg/protoseg_hrnet-w48_released_cityscapes-1024x2048.py DST.pth --eval mIoU
+
+SRC is the HRNet-W48 Cityscapes checkpoint of the original code (openseg.pytorch layout:
+``config_dict`` and ``state_dict``, keys under ``module.``; also accepted without the prefix,
+under ``model``, or as a bare state dict). DST holds the same model under this project's names
+and loads strictly into the config above, which also reproduces the released model's input
+format and projection normalisation (gss/converters/protoseg_original.py lists the renames).
+"""
+import argparse
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+
+import gss  # noqa: E402,F401
+from gss.checkpoints import read_checkpoint, save_atomically, state_dict_of  # noqa: E402
+from gss.converters.protoseg_original import convert_protoseg_original  # noqa: E402
+from gss.errors import InputError, exit_on_input_error  # noqa: E402
+
+
+def convert(args: argparse.Namespace) -> None:
+    if osp.exists(args.dst) and not args.overwrite:
+        raise InputError(f'{args.dst}: exists; pass --overwrite to replace it')
+    # mmap: the tensors that are only renamed go from SRC to DST without being held in memory.
+    checkpoint = read_checkpoint(args.src, 'original ProtoSeg checkpoint', mmap=True)
+    ours, dropped = convert_protoseg_original(state_dict_of(checkpoint, args.src))
+    save_atomically(dict(state_dict=ours, meta=dict(converted_from=osp.abspath(args.src))),
+                    args.dst)
+    print(f'wrote {args.dst}: {len(ours)} tensors ({len(dropped)} duplicates of '
+          f'proj_head.proj left out)')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description='original ProtoSeg checkpoint -> gss checkpoint')
+    parser.add_argument('src', help='the checkpoint released with the original ProtoSeg')
+    parser.add_argument('dst', help='the converted checkpoint to write')
+    parser.add_argument('--overwrite', action='store_true', help='replace an existing DST')
+    args = parser.parse_args()
+    with exit_on_input_error('protoseg_original_to_gss'):
+        convert(args)
+
+
+if __name__ == '__main__':
+    main()

@@ -26,6 +26,10 @@ HOW_TO_GET = {
                           "mmseg's tools/dataset_converters/cityscapes.py, pass --data-root PATH"),
     'ADE20KDataset': ('download ADEChallengeData2016 from the MIT scene-parsing benchmark and '
                       'pass --data-root PATH'),
+    'COCOStuffDataset': ('download COCO-Stuff 10k (cocostuff-10k-v1.1.zip), run mmseg\'s '
+                         'tools/dataset_converters/coco_stuff10k.py, pass --data-root PATH'),
+    'MSegDataset': ('download and remap MSeg with mseg-api\'s download_scripts (README: MSeg), '
+                    'pass --data-root MSEG_DST_DIR/mseg_dataset'),
 }
 
 

@@ -24,6 +24,18 @@ class ResizeAsOriginal(Resize):
         return results
 
 
+def refuse_unknown_labels(labels: np.ndarray, num_classes: int, ignore_index: int, path: str,
+                          what_to_do: str, classes_of: str = 'a class') -> None:
+    """One line naming ``path`` if ``labels`` hold values that are neither a class
+    (0..num_classes-1) nor ``ignore_index``."""
+    values = np.unique(labels)
+    bad = values[((values < 0) | (values >= num_classes)) & (values != ignore_index)]
+    if bad.size:
+        shown = ', '.join(str(int(v)) for v in bad[:5]) + (' ...' if bad.size > 5 else '')
+        raise InputError(f'{path}: label value(s) {shown} are neither {classes_of} '
+                         f'(0-{num_classes - 1}) nor ignore ({ignore_index}); {what_to_do}')
+
+
 @TRANSFORMS.register_module()
 class CheckLabelValues(BaseTransform):
     """Refuse a label map holding values that are neither a class nor the ignore index.
@@ -46,16 +58,10 @@ class CheckLabelValues(BaseTransform):
         labels = results.get('gt_seg_map')
         if labels is None:  # inference: mmseg's inference_model drops LoadAnnotations
             return results
-        values = np.unique(labels)
-        bad = values[((values < 0) | (values >= self.num_classes))
-                     & (values != self.ignore_index)]
-        if bad.size:
-            shown = ', '.join(str(int(v)) for v in bad[:5]) + (' ...' if bad.size > 5 else '')
-            raise InputError(
-                f'{results.get("seg_map_path", "label map")}: label value(s) {shown} are '
-                f'neither a class (0-{self.num_classes - 1}) nor ignore ({self.ignore_index}); '
-                f'fix the file, or map them in the dataset config (label_map, '
-                f'reduce_zero_label)')
+        refuse_unknown_labels(labels, self.num_classes, self.ignore_index,
+                              results.get('seg_map_path', 'label map'),
+                              'fix the file, or map them in the dataset config (label_map, '
+                              'reduce_zero_label)')
         return results
 
     def __repr__(self) -> str:

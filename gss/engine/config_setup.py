@@ -120,6 +120,9 @@ def set_eval_metrics(cfg: Config, metrics: Sequence[str]) -> None:
     for evaluator in evaluators if isinstance(evaluators, (list, tuple)) else [evaluators]:
         if evaluator.get('type') == 'IoUMetric':
             evaluator['iou_metrics'] = list(metrics)
+        elif evaluator.get('type') == 'MSegMetric' and list(metrics) != ['mIoU']:
+            raise InputError('--eval: MSeg configs report mIoU only (per test set and their '
+                             'harmonic mean); pass --eval mIoU')
 
 
 def use_amp(cfg: Config) -> None:

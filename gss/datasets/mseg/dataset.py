@@ -1,0 +1,72 @@
+"""The MSeg datasets as mmseg datasets: one class, parameterised by the dataset's MSeg name."""
+from __future__ import annotations
+
+import os.path as osp
+from typing import List
+
+from mmseg.datasets import BaseSegDataset
+from mmseg.registry import DATASETS
+
+from gss.datasets.mseg.taxonomy import dataset_classes, dataset_info, universal_classes
+from gss.errors import InputError
+
+
+def split_list_file(lists_root: str, name: str, split: str) -> str:
+    """mseg-api's split list of dataset ``name``: ``<lists_root>/<name>/list/<split>.txt``."""
+    return osp.join(lists_root, name, 'list', f'{split}.txt')
+
+
+@DATASETS.register_module()
+class MSegDataset(BaseSegDataset):
+    """One of MSeg's seven training or six test datasets, read through mseg-api's split lists.
+
+    Each line of ``<lists_root>/<dataset_name>/list/<split>.txt`` is ``IMAGE LABEL``, both
+    relative to the dataset's folder under ``data_root`` (``MSEG_DST_DIR/mseg_dataset``; the
+    folders are those of mseg-api's download and remapping scripts). A training set's classes
+    are the universal taxonomy (:class:`~gss.datasets.mseg.ToMSegTaxonomy` maps its labels
+    there); a test set keeps its own classes, and predictions are mapped to them when scored
+    (:class:`~gss.evaluation.MSegMetric`). Every sample carries ``mseg_dataset``, its dataset's
+    name.
+
+    Args:
+        dataset_name: the MSeg name, e.g. ``'ade20k-150-relabeled'`` or ``'camvid-11'``.
+        split: the list to read (``'train'`` or ``'val'``; MSeg evaluates test sets on ``val``).
+        lists_root: mseg-api's ``mseg/dataset_lists`` folder (or a copy).
+        data_root: ``MSEG_DST_DIR/mseg_dataset``.
+    """
+
+    METAINFO: dict = {}  # per instance: the universal classes or the test set's own
+
+    def __init__(self, dataset_name: str, split: str = 'train',
+                 lists_root: str = 'data/mseg_lists', data_root: str = 'data/mseg_dataset',
+                 **kwargs) -> None:
+        info = dataset_info(dataset_name)
+        self.dataset_name = dataset_name
+        classes = universal_classes() if info.role == 'train' \
+            else dataset_classes(lists_root, dataset_name)
+        list_file = split_list_file(lists_root, dataset_name, split)
+        if not osp.isfile(list_file):
+            raise InputError(f'{list_file}: missing split list of {dataset_name}; link mseg-api\'s '
+                             f'mseg/dataset_lists folder to {lists_root} (docs/datasets.md: MSeg)')
+        super().__init__(ann_file=osp.abspath(list_file), metainfo=dict(classes=classes),
+                         data_root=osp.join(data_root, info.folder), reduce_zero_label=False,
+                         **kwargs)
+
+    def load_data_list(self) -> List[dict]:
+        data_list = []
+        with open(self.ann_file, encoding='utf-8') as f:
+            for number, line in enumerate(f, 1):
+                fields = line.split()
+                if not fields:
+                    continue
+                if len(fields) != 2:
+                    raise InputError(f'{self.ann_file}, line {number}: expected "IMAGE LABEL" '
+                                     f'(two paths), got {line.strip()!r}')
+                data_list.append(dict(
+                    img_path=osp.join(self.data_root, fields[0]),
+                    seg_map_path=osp.join(self.data_root, fields[1]),
+                    label_map=None, reduce_zero_label=False, seg_fields=[],
+                    mseg_dataset=self.dataset_name))
+        if not data_list:
+            raise InputError(f'{self.ann_file}: lists no samples')
+        return data_list

@@ -1,0 +1,254 @@
+"""MSeg: the universal taxonomy and the datasets' relations to it (from the shipped
+MSeg_master.tsv), the datasets read through mseg-api's lists, the label transform, the
+zero-shot metric (universal -> test-set mapping, harmonic mean), and the four MSeg configs'
+dataloaders, on small synthetic folders in MSeg's layout."""
+import os.path as osp
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.runner import Runner
+from PIL import Image
+
+import gss  # noqa: F401
+from gss.datasets.mseg import (MSEG_DATASETS, TEST_DATASETS, TRAIN_DATASETS, MSegDataset,
+                               ToMSegTaxonomy, universal_classes, universal_label_table,
+                               universal_to_test_matrix)
+from gss.datasets.mseg.taxonomy import _column
+from gss.errors import InputError
+from gss.evaluation import MSegMetric, harmonic_mean
+from tests.conftest import REPO_ROOT
+
+MSEG_CONFIGS = ['configs/gss/mseg/gss-ff_hrnet-w48_160k_mseg-512x512.py',
+                'configs/gss/mseg/gss-ff_swin-l_160k_mseg-512x512.py',
+                'configs/gss/mseg/gss-ftw_hrnet-w48_160k-40k_mseg-512x512.py',
+                'configs/gss/mseg/gss-ftw_swin-l_160k-40k_mseg-512x512.py']
+U = {name: i for i, name in enumerate(universal_classes())}
+
+
+def _class_list(name: str) -> list:
+    """A class list in mseg-api's style: a relabeled set's classes are universal names in
+    alphabetical order (here a few of them); a test set lists every class its tsv column names
+    (Pascal-Context also has two classes no universal class maps to)."""
+    names = sorted({c for c in _column(name) if c})
+    if name in TRAIN_DATASETS:
+        return names[:4]
+    return names + (['flower', 'wood'] if name == 'pascal-context-60' else [])
+
+
+def _write_dataset(mseg_root: str, lists_root: str, name: str, split: str, count: int,
+                   seed: int) -> None:
+    """``count`` 24x32 images with labels of every class of the list (and ignore) under the
+    dataset's MSeg folder, and the split list naming them."""
+    rng = np.random.default_rng(seed)
+    folder = osp.join(mseg_root, MSEG_DATASETS[name].folder)
+    classes = _class_list(name)
+    lines = []
+    for i in range(count):
+        image_rel, label_rel = f'images/{split}_{i}.jpg', f'labels/{split}_{i}.png'
+        for rel in (image_rel, label_rel):
+            _mkdir(osp.dirname(osp.join(folder, rel)))
+        Image.fromarray(rng.integers(0, 255, (24, 32, 3), dtype=np.uint8)).save(
+            osp.join(folder, image_rel))
+        label = rng.integers(0, len(classes), (24, 32)).astype(np.uint8)
+        label[:3] = 255
+        Image.fromarray(label).save(osp.join(folder, label_rel))
+        lines.append(f'{image_rel} {label_rel}')
+    _mkdir(osp.join(lists_root, name, 'list'))
+    with open(osp.join(lists_root, name, 'list', f'{split}.txt'), 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+    with open(osp.join(lists_root, name, f'{name}_names.txt'), 'w') as f:
+        f.write('\n'.join(classes) + '\n')
+
+
+def _mkdir(path):
+    import os
+    os.makedirs(path, exist_ok=True)
+
+
+@pytest.fixture(scope='module')
+def mseg_folders(tmp_path_factory):
+    root = tmp_path_factory.mktemp('mseg')
+    mseg_root, lists_root = str(root / 'mseg_dataset'), str(root / 'mseg_lists')
+    for seed, name in enumerate(MSEG_DATASETS):
+        if name in TRAIN_DATASETS:
+            _write_dataset(mseg_root, lists_root, name, 'train', 2, seed)
+        _write_dataset(mseg_root, lists_root, name, 'val', 2, 100 + seed)
+    return mseg_root, lists_root
+
+
+def test_the_shipped_taxonomy_is_msegs():
+    names = universal_classes()
+    assert len(names) == 194
+    assert (names[0], names[35], names[125], names[193]) == ('backpack', 'building', 'person',
+                                                             'window_blind')
+    assert len(TRAIN_DATASETS) == 7 and len(TEST_DATASETS) == 6
+
+
+def test_training_labels_map_to_universal_classes_by_name(mseg_folders):
+    _, lists_root = mseg_folders
+    # ade20k-150-relabeled's first four classes alphabetically.
+    assert _class_list('ade20k-150-relabeled') == ['airplane', 'animal_other', 'apparel',
+                                                   'arcade_machine']
+    table = universal_label_table(lists_root, 'ade20k-150-relabeled')
+    assert table[:4].tolist() == [179, 16, 165, 93]
+    assert (table[4:] == 255).all()
+    with pytest.raises(InputError, match='camvid-11 is an MSeg test set'):
+        universal_label_table(lists_root, 'camvid-11')
+
+
+def test_test_sets_collect_their_universal_sources(mseg_folders):
+    _, lists_root = mseg_folders
+    camvid = universal_to_test_matrix(lists_root, 'camvid-11')
+    classes = _class_list('camvid-11')
+    assert camvid.shape == (11, 194)
+    assert camvid.sum().item() == 12  # 182 universal classes have no CamVid class
+    bicyclist = camvid[classes.index('Bicyclist')]
+    assert bicyclist.nonzero().flatten().tolist() == [U['bicyclist'], U['bicycle']]
+    assert (camvid.sum(0) <= 1).all()  # no universal class feeds two test classes
+    voc = universal_to_test_matrix(lists_root, 'voc2012')
+    assert voc.sum().item() == 194 and voc[_class_list('voc2012').index('background')].sum() == 167
+    context = universal_to_test_matrix(lists_root, 'pascal-context-60')
+    flower = _class_list('pascal-context-60').index('flower')
+    assert context.shape == (60, 194) and context[flower].sum() == 0  # no universal source
+
+
+def test_datasets_read_msegs_lists_and_name_their_set(mseg_folders):
+    mseg_root, lists_root = mseg_folders
+    train = MSegDataset('bdd-relabeled', 'train', lists_root=lists_root, data_root=mseg_root)
+    assert len(train) == 2 and train.metainfo['classes'] == universal_classes()
+    sample = train.get_data_info(1)
+    assert sample['img_path'] == osp.join(mseg_root, 'BDD/bdd100k', 'images/train_1.jpg')
+    assert sample['mseg_dataset'] == 'bdd-relabeled'
+    test = MSegDataset('kitti-19', 'val', lists_root=lists_root, data_root=mseg_root)
+    assert test.metainfo['classes'] == tuple(_class_list('kitti-19'))
+    with pytest.raises(InputError, match=r'mseg_lists/camvid-11/list/train\.txt: missing split '
+                       r'list of camvid-11; link mseg-api'):
+        MSegDataset('camvid-11', 'train', lists_root=lists_root, data_root=mseg_root)
+    with pytest.raises(InputError, match="unknown MSeg dataset 'camvid'"):
+        MSegDataset('camvid', 'val', lists_root=lists_root, data_root=mseg_root)
+
+
+def test_label_transform_maps_training_labels_and_refuses_unknown_values(mseg_folders):
+    _, lists_root = mseg_folders
+    step = ToMSegTaxonomy(lists_root=lists_root)
+    labels = np.array([[0, 1, 2, 3, 255]], dtype=np.uint8)
+    out = step(dict(gt_seg_map=labels.copy(), mseg_dataset='ade20k-150-relabeled'))
+    assert out['gt_seg_map'].tolist() == [[179, 16, 165, 93, 255]]
+    kept = step(dict(gt_seg_map=labels.copy(), mseg_dataset='camvid-11'))
+    assert kept['gt_seg_map'].tolist() == labels.tolist()  # test sets keep their classes
+    with pytest.raises(InputError, match=r'^x\.png: label value\(s\) 4 are neither a class of '
+                       r'ade20k-150-relabeled \(0-3\) nor ignore \(255\)'):
+        step(dict(gt_seg_map=labels + 1, mseg_dataset='ade20k-150-relabeled',
+                  seg_map_path='x.png'))
+
+
+def _sample(name: str, universal_scores: torch.Tensor, label: np.ndarray) -> dict:
+    return dict(mseg_dataset=name, seg_logits=dict(data=universal_scores),
+                gt_sem_seg=dict(data=torch.from_numpy(label)[None].long()))
+
+
+def test_metric_maps_universal_probabilities_and_takes_the_harmonic_mean(mseg_folders):
+    _, lists_root = mseg_folders
+    camvid = _class_list('camvid-11')
+    road = camvid.index('Road')
+    # Pixel 0: 'backpack' (no CamVid class) is the universal arg-max, but CamVid's classes
+    # take the rest: Road's 0.3 beats Bicyclist's 0.1 + 0.15. Pixel 1: bicycle + bicyclist
+    # (0.2 + 0.2) together beat road (0.35), though road is the larger single class.
+    probs = torch.zeros(194, 1, 2)
+    probs[[U['backpack'], U['road'], U['bicycle'], U['bicyclist']], 0, 0] = torch.tensor(
+        [0.45, 0.3, 0.1, 0.15])
+    probs[[U['backpack'], U['road'], U['bicycle'], U['bicyclist']], 0, 1] = torch.tensor(
+        [0.25, 0.35, 0.2, 0.2])
+    label = np.array([[road, road]])
+    metric = MSegMetric(lists_root=lists_root, scores='probabilities')
+    metric.process({}, [_sample('camvid-11', probs, label)])
+    # Road: 1 right of 2 labelled; Bicyclist: 1 predicted, never labelled.
+    kitti = _class_list('kitti-19')
+    sky = kitti.index('sky')
+    logits = torch.full((194, 1, 2), -5.0)
+    logits[U['sky']] = 5.0
+    metric.process({}, [_sample('kitti-19', logits, np.array([[sky, 255]]))])
+    results = metric.compute_metrics(metric.results)
+    assert results['camvid-11.mIoU'] == pytest.approx(25.0)  # (0.5 + 0) / 2
+    assert results['kitti-19.mIoU'] == pytest.approx(100.0)
+    assert results['mIoU'] == pytest.approx(40.0)  # 2 / (1/25 + 1/100)
+    assert harmonic_mean([50.0, 0.0]) == 0.0
+    zero = MSegMetric(lists_root=lists_root, scores='probabilities', absent_classes='zero')
+    zero.process({}, [_sample('camvid-11', probs, label)])
+    assert zero.compute_metrics(zero.results)['camvid-11.mIoU'] == pytest.approx(50 / 11, abs=0.01)
+
+
+def _with_synthetic_folders(cfg: Config, mseg_root: str, lists_root: str) -> None:
+    """Point every MSeg path of ``cfg`` at the synthetic folders."""
+    def visit(node):
+        if isinstance(node, dict):
+            for key in list(node):
+                if key == 'lists_root':
+                    node[key] = lists_root
+                elif key == 'data_root' and node.get('type') == 'MSegDataset':
+                    node[key] = mseg_root
+                else:
+                    visit(node[key])
+        elif isinstance(node, (list, tuple)):
+            for item in node:
+                visit(item)
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader', 'val_evaluator',
+                'test_evaluator'):
+        visit(cfg[key])
+        if 'dataloader' in key:
+            cfg[key].update(num_workers=0, persistent_workers=False)
+
+
+@pytest.mark.parametrize('config', MSEG_CONFIGS, ids=[osp.basename(c)[:-3] for c in MSEG_CONFIGS])
+def test_every_mseg_config_builds_its_dataloaders(config, mseg_folders):
+    mseg_root, lists_root = mseg_folders
+    cfg = Config.fromfile(osp.join(REPO_ROOT, config))
+    _with_synthetic_folders(cfg, mseg_root, lists_root)
+    train = Runner.build_dataloader(cfg.train_dataloader, seed=0)
+    # Seven sets, each repeated to about 120k samples an epoch as the original (6 ... 40 x 2).
+    assert len(train.dataset) == 2 * sum(cfg.train_repeats.values())
+    batch = next(iter(train))
+    for sample in batch['data_samples']:
+        values = set(sample.gt_sem_seg.data.unique().tolist()) - {255}
+        own = _class_list(_set_of(sample.metainfo['img_path']))
+        assert values <= {U[c] for c in own}  # universal labels of the sample's own classes
+    test = Runner.build_dataloader(cfg.test_dataloader, seed=0)
+    assert len(test.dataset) == 12
+    assert [d.get_data_info(0)['mseg_dataset'] for d in test.dataset.datasets] == \
+        cfg.test_sets
+    metric = Runner.build_evaluator(None, cfg.test_evaluator).metrics[0]
+    assert metric.probabilities == ('gss-ff' in config)
+
+
+def _set_of(img_path: str) -> str:
+    return next(n for n, d in MSEG_DATASETS.items() if f'/{d.folder}/' in img_path)
+
+
+def test_the_test_dataloader_and_metric_score_a_perfect_prediction_100(mseg_folders):
+    """End to end on the six synthetic test sets: universal scores that put each pixel in the
+    first universal source of its labelled class score 100 on every set (classes without a
+    source, Pascal-Context's flower and wood, are left out of the labels)."""
+    mseg_root, lists_root = mseg_folders
+    cfg = Config.fromfile(osp.join(REPO_ROOT, MSEG_CONFIGS[0]))
+    _with_synthetic_folders(cfg, mseg_root, lists_root)
+    test = Runner.build_dataloader(cfg.test_dataloader, seed=0)
+    metric = MSegMetric(lists_root=lists_root)
+    for batch in test:
+        for sample in batch['data_samples']:
+            name = sample.metainfo['mseg_dataset']
+            matrix = universal_to_test_matrix(lists_root, name)
+            label = sample.gt_sem_seg.data[0]
+            label = torch.where(matrix.sum(1)[label.clamp(max=len(matrix) - 1)] > 0, label,
+                                torch.full_like(label, 255))
+            first_source = matrix.argmax(1)
+            logits = torch.full((194,) + label.shape, -10.0)
+            valid = label != 255
+            logits[first_source[label[valid]], valid.nonzero(as_tuple=True)[0],
+                   valid.nonzero(as_tuple=True)[1]] = 10.0
+            metric.process({}, [dict(mseg_dataset=name, seg_logits=dict(data=logits),
+                                     gt_sem_seg=dict(data=label[None]))])
+    results = metric.compute_metrics(metric.results)
+    assert set(results) == {f'{n}.mIoU' for n in TEST_DATASETS} | {'mIoU'}
+    assert all(v == pytest.approx(100.0) for v in results.values()), results

@@ -252,3 +252,34 @@ def test_the_test_dataloader_and_metric_score_a_perfect_prediction_100(mseg_fold
     results = metric.compute_metrics(metric.results)
     assert set(results) == {f'{n}.mIoU' for n in TEST_DATASETS} | {'mIoU'}
     assert all(v == pytest.approx(100.0) for v in results.values()), results
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('aug', [False, True], ids=['single-scale', 'aug-test'])
+def test_tools_test_prints_the_harmonic_mean(aug, mseg_folders, tmp_path, cpu_env):
+    """tools/test.py on the six synthetic test sets (an untrained EfficientNet-Lite0 UPerNet
+    over the 194 universal classes): per-set mIoU and the harmonic mean are printed, also with
+    --aug-test (one pipeline per test set, merged views scored as probabilities)."""
+    import subprocess
+    import sys
+
+    mseg_root, lists_root = mseg_folders
+    (tmp_path / 'data').mkdir()
+    (tmp_path / 'data' / 'mseg_lists').symlink_to(lists_root)  # the configs' default
+    config = tmp_path / 'mseg_smoke.py'
+    config.write_text(
+        f"_base_ = ['{REPO_ROOT}/configs/_base_/models/upernet_effnet-lite0.py',\n"
+        f"          '{REPO_ROOT}/configs/_base_/datasets/mseg_512x512.py',\n"
+        f"          '{REPO_ROOT}/configs/_base_/default_runtime.py']\n"
+        "model = dict(decode_head=dict(num_classes=194))\n"
+        "test_dataloader = dict(num_workers=0, persistent_workers=False)\n"
+        "test_cfg = dict(type='TestLoop')\n")
+    run = subprocess.run(
+        [sys.executable, osp.join(REPO_ROOT, 'tools/test.py'), str(config), 'none',
+         '--data-root', mseg_root, '--eval', 'mIoU', '--work-dir', str(tmp_path / 'out')]
+        + (['--aug-test'] if aug else []),
+        cwd=tmp_path, env=cpu_env, capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stderr[-3000:]
+    out = run.stdout + run.stderr
+    assert 'harmonic mean' in out
+    assert all(f'{name}.mIoU' in out for name in TEST_DATASETS)

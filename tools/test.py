@@ -68,7 +68,13 @@ def use_test_time_augmentation(cfg: Config, args: argparse.Namespace) -> None:
     if not cfg.get('tta_pipeline') or not cfg.get('tta_model'):
         raise InputError(f'{args.config}: --aug-test needs tta_pipeline and tta_model in the '
                          f'config (configs/_base_/datasets/* and default_runtime.py define them)')
-    cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+    dataset = cfg.test_dataloader.dataset
+    for part in dataset.get('datasets', [dataset]):  # MSeg: one dataset per test set
+        part.pipeline = cfg.tta_pipeline
+    evaluators = cfg.test_evaluator
+    for evaluator in evaluators if isinstance(evaluators, (list, tuple)) else [evaluators]:
+        if evaluator.get('type') == 'MSegMetric':  # GSSTTAModel merges views as probabilities
+            evaluator['scores'] = 'probabilities'
     cfg.tta_model.module = cfg.model
     cfg.model = cfg.tta_model
 

@@ -209,3 +209,55 @@ def test_maskige_vqvae_vocabulary_sets_the_classifier():
     head = MODELS.build(_head_cfg())
     assert head.token_classifier[1].out_channels == MaskigeVQVAE(
         hidden_channels=8, num_blocks=1, fsq_levels=(4, 4, 2)).vocab_size
+
+
+def test_residual_inverse_starts_at_gss_ff_and_learns_a_correction():
+    """The residual X^-1 predicts GSS-FF's nearest colour before training (after the model's
+    own init_weights), and its correction receives gradients."""
+    cfg = _head_cfg(type='GSSFTWHead', in_channels=[16, 8, 32, 64], post_seg_channel=8,
+                    post_swin_num_heads=2, inverse_mode='residual')
+    torch.manual_seed(0)
+    model = MODELS.build(dict(
+        type='GSSEncoderDecoder', freeze_image_network=True,
+        backbone=dict(type='ResNetV1c', depth=18, base_channels=8, stem_channels=8,
+                      out_indices=(0, 1, 2, 3), norm_cfg=dict(type='BN')),
+        decode_head=cfg))
+    model.init_weights()
+    head = model.decode_head.eval()
+    out = head(_features_for(model))
+    nearest = head.tokenizer.maskige.to_mask(out['maskige'])
+    assert torch.equal(out['inverse_logits'].argmax(1), nearest)
+    # Before training the correction is exactly zero: the logits are the colour scores.
+    assert torch.allclose(out['inverse_logits'],
+                          head.learned_inverse.base_scores(out['maskige']), atol=1e-6)
+    model.train()
+    losses = model.loss(torch.randn(2, 3, 32, 32), _samples())
+    losses['decode.loss_inverse'].backward()
+    inverse = head.learned_inverse
+    assert inverse.classifier.weight.grad.abs().sum() > 0
+    assert inverse.log_base_scale.grad is not None
+    # The plain form (the released checkpoints' layout) has no extra parameter.
+    plain = MODELS.build(_head_cfg(type='GSSFTWHead', post_seg_channel=8, post_swin_num_heads=2))
+    assert not any('log_base_scale' in k for k in plain.state_dict())
+    with pytest.raises(ValueError, match="mode must be one of"):
+        MODELS.build(_head_cfg(type='GSSFTWHead', post_seg_channel=8, post_swin_num_heads=2,
+                               inverse_mode='nearest'))
+
+
+def test_class_balanced_cross_entropy_weighs_present_classes_equally():
+    from gss.models.losses.class_balanced_cross_entropy import class_balanced_cross_entropy
+
+    logits = torch.tensor([[2.0, 0.0], [2.0, 0.0], [2.0, 0.0], [0.0, 1.0], [0.0, 0.0]])
+    label = torch.tensor([0, 0, 0, 1, 255])
+    per_pixel = torch.nn.functional.cross_entropy(logits[:4], label[:4], reduction='none')
+    expected = (per_pixel[:3].mean() + per_pixel[3]) / 2
+    # (N, K) rows as (N, K, 1) maps: the loss takes segmentation-shaped inputs.
+    got = class_balanced_cross_entropy(logits[..., None], label[:, None])
+    assert torch.isclose(got, expected)
+    assert torch.isclose(got, torch.tensor(0.2201), atol=1e-4)
+    loss = MODELS.build(dict(type='ClassBalancedCrossEntropyLoss', loss_name='loss_inverse',
+                             loss_weight=0.5))
+    assert loss.loss_name == 'loss_inverse'
+    assert torch.isclose(loss(logits[..., None], label[:, None]), 0.5 * expected)
+    all_ignored = class_balanced_cross_entropy(logits[..., None], torch.full((5, 1), 255))
+    assert all_ignored.item() == 0

@@ -1,2 +1,2 @@
 """Models: the VQ-VAEs (E_phi / D_theta), and the segmentors and heads built on them."""
-from gss.models import backbones, heads, segmentors, vqvae  # noqa: F401
+from gss.models import backbones, heads, losses, segmentors, vqvae  # noqa: F401

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Dict, List, Sequence, Union
 
+import torch
 import torch.nn.functional as F
 from mmseg.models.losses import accuracy
 from mmseg.registry import MODELS
@@ -65,12 +66,12 @@ class GSSFFHead(GSSTokenHead):
         targets = self.tokenizer.target_tokens(gt[:, 0], token_logits.shape[2:], pixel_logits,
                                                self.align_corners)
         ignore = self.tokenizer.ignore_token
-        # Token-major (N, vocab) rows: softmax over thousands of codes is several times faster
-        # along the contiguous last dimension (TokenClassifier lays the logits out that way).
-        losses = dict(loss_token=self.losses_by_name['loss_token'](
-            token_logits.permute(0, 2, 3, 1).reshape(-1, ignore), targets.reshape(-1),
-            ignore_index=ignore))
-        losses['acc_token'] = accuracy(token_logits, targets, ignore_index=ignore)
+        losses = dict(loss_token=self.predictor.token_loss(
+            token_logits, targets, ignore, self.losses_by_name['loss_token']))
+        with torch.no_grad():
+            valid = targets != ignore
+            correct = (self.predictor.predict_tokens(token_logits) == targets) & valid
+            losses['acc_token'] = correct.sum() * 100.0 / valid.sum().clamp(min=1)
         pixel = F.interpolate(pixel_logits, size=gt.shape[2:], mode='bilinear',
                               align_corners=self.align_corners)
         label = gt[:, 0].long()

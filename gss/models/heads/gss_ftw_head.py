@@ -31,7 +31,11 @@ class GSSFTWHead(GSSTokenHead):
         post_swin_depth: its Swin blocks (1; 2 for ADE20K in the original).
         post_swin_num_heads, post_swin_window_size, post_swin_mlp_ratio: the Swin blocks (4
             heads, window 7, MLP ratio 2 as in the released checkpoints).
-        loss_decode: ``loss_inverse``, the learned X^-1's cross-entropy (weight 1).
+        inverse_mode: 'plain' (the paper's X^-1, as the released checkpoints) or 'residual'
+            (GSS-FF's nearest-colour X^-1 plus a learned correction that starts at zero, so
+            GSS-FT-W starts exactly at its GSS-FF; :class:`LearnedXInverse`).
+        loss_decode: ``loss_inverse``, the learned X^-1's loss (cross-entropy, weight 1;
+            ``ClassBalancedCrossEntropyLoss`` weighs every class in the batch the same).
         Others: as :class:`~gss.models.heads.gss_token_head.GSSTokenHead`; GSS-FF's pixel
             branch options (``pixel_channel_index``, ``single_fusion``) are accepted and unused,
             so an FT-W config can inherit its GSS-FF config.
@@ -41,7 +45,7 @@ class GSSFTWHead(GSSTokenHead):
 
     def __init__(self, post_seg_channel: int = 128, post_swin_depth: int = 1,
                  post_swin_num_heads: int = 4, post_swin_window_size: int = 7,
-                 post_swin_mlp_ratio: float = 2.0,
+                 post_swin_mlp_ratio: float = 2.0, inverse_mode: str = 'plain',
                  loss_decode: dict = cross_entropy_loss('loss_inverse', 1.0),
                  pixel_channel_index: int = 1, single_fusion: bool = False,
                  **kwargs) -> None:
@@ -52,7 +56,7 @@ class GSSFTWHead(GSSTokenHead):
         self.learned_inverse = LearnedXInverse(
             self.num_classes, post_seg_channel, post_swin_depth, post_swin_num_heads,
             post_swin_window_size, post_swin_mlp_ratio, norm_cfg=self.norm_cfg,
-            act_cfg=self.act_cfg)
+            act_cfg=self.act_cfg, mode=inverse_mode, maskige=self.tokenizer.maskige)
 
     def forward(self, inputs: List[Tensor]) -> Dict[str, Tensor]:
         with torch.no_grad():

@@ -18,7 +18,7 @@ from torch import Tensor, nn
 from gss.errors import InputError
 from gss.maskige import PaletteLike
 from gss.models.heads.frozen_tokenizer_holder import FrozenTokenizerHolder
-from gss.models.layers import LevelFusion, SwinTokenMixer, TokenClassifier
+from gss.models.layers import LevelFusion, SwinTokenMixer, TokenClassifier, build_token_classifier
 
 
 def cross_entropy_loss(name: str, weight: float) -> dict:
@@ -38,6 +38,11 @@ class GSSTokenHead(FrozenTokenizerHolder, BaseDecodeHead):
         indice_seg_channel: width of the fused token features and the Swin blocks.
         indice_cls_channel: width before the token classifier.
         swin_depth, swin_num_heads, swin_window_size, swin_mlp_ratio: the Swin sequence.
+        token_predictor: 'flat' (the paper's softmax over the whole codebook; any VQ-VAE) or
+            'factorised' (one softmax per FSQ channel; the project's MaskigeVQVAE), see
+            :mod:`gss.models.layers.token_classifier`.
+        token_level_sigma: 'factorised' only: spread of the soft per-channel targets over
+            neighbouring levels (0: hard targets).
         loss_decode: the head's losses, each named by ``loss_name``; subclasses say which names
             they need (:attr:`LOSS_NAMES`) and give defaults.
         Others: as :class:`mmseg.models.decode_heads.decode_head.BaseDecodeHead`.
@@ -57,7 +62,8 @@ class GSSTokenHead(FrozenTokenizerHolder, BaseDecodeHead):
                  indice_channel_index: int = 1, indice_seg_channel: int = 512,
                  indice_cls_channel: int = 2048, swin_depth: int = 2,
                  swin_num_heads: int = 16, swin_window_size: int = 7,
-                 swin_mlp_ratio: float = 2.0, init_cfg: Optional[dict] = None,
+                 swin_mlp_ratio: float = 2.0, token_predictor: str = 'flat',
+                 token_level_sigma: float = 0.0, init_cfg: Optional[dict] = None,
                  **kwargs) -> None:
         removed = [name for name in self.REMOVED_OPTIONS if name in kwargs]
         if removed:
@@ -76,7 +82,8 @@ class GSSTokenHead(FrozenTokenizerHolder, BaseDecodeHead):
         self.token_classifier = nn.Sequential(
             ConvModule(indice_seg_channel, indice_cls_channel, 1, conv_cfg=self.conv_cfg,
                        norm_cfg=self.norm_cfg, act_cfg=self.act_cfg),
-            TokenClassifier(indice_cls_channel, self.tokenizer.vocab_size, 1))
+            build_token_classifier(token_predictor, indice_cls_channel, self.tokenizer.vqvae,
+                                   token_level_sigma))
 
     @property
     def conv_settings(self) -> dict:
@@ -103,4 +110,9 @@ class GSSTokenHead(FrozenTokenizerHolder, BaseDecodeHead):
 
     def generate_maskige(self, seg_logits: Dict[str, Tensor]) -> Tensor:
         """Predicted tokens -> decoded maskige (B, 3, 8h, 8w) in [0, 1]."""
-        return self.tokenizer.decode(seg_logits['token_logits'].argmax(1))
+        return self.tokenizer.decode(self.predictor.predict_tokens(seg_logits['token_logits']))
+
+    @property
+    def predictor(self) -> TokenClassifier:
+        """The token classifier: how logits become codes and how they are scored."""
+        return self.token_classifier[1]

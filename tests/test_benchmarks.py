@@ -33,11 +33,16 @@ def test_train_speed_benchmark_compares_configs():
     out = _run(['tools/benchmarks/train_speed.py',
                 'configs/baseline/upernet_effnet-lite0_1k_toy-128x128.py',
                 'configs/gss/toy/gss-ff_effnet-lite0_1k_toy-128x128.py', '--batch', '2',
-                '--iters', '1'])
+                '--iters', '1', '--max-step-ratio', '1000', '--min-test-ratio', '1000'])
     lines = out.strip().splitlines()
-    assert lines[-2].startswith('upernet_effnet-lite0_1k_toy-128x128')
-    assert lines[-1].startswith('gss-ff_effnet-lite0_1k_toy-128x128')
-    assert float(lines[-2].split()[2]) == 1.0
+    assert lines[-3].startswith('upernet_effnet-lite0_1k_toy-128x128')
+    assert lines[-2].startswith('gss-ff_effnet-lite0_1k_toy-128x128')
+    reference, gss_ff = lines[-3].split(), lines[-2].split()
+    assert float(reference[2]) == 1.0 and float(reference[4]) == 1.0  # step and test ratios
+    assert float(gss_ff[3]) > 0
+    # No step is 1000x the baseline's; every test throughput is below 1000x: one miss.
+    assert lines[-1] == ('targets: missed: gss-ff_effnet-lite0_1k_toy-128x128: test throughput '
+                         f'{float(gss_ff[4]):.2f}x < 1000.0x')
 
 
 def test_paper_scale_benchmark_runs_reduced_on_a_cpu():

@@ -18,6 +18,7 @@ from gss.datasets.mseg import (MSEG_DATASETS, TEST_DATASETS, TRAIN_DATASETS, MSe
 from gss.datasets.mseg.taxonomy import _column
 from gss.errors import InputError
 from gss.evaluation import MSegMetric, harmonic_mean
+from gss.evaluation.mseg_metric import are_probabilities
 from tests.conftest import REPO_ROOT
 
 MSEG_CONFIGS = ['configs/gss/mseg/gss-ff_hrnet-w48_160k_mseg-512x512.py',
@@ -180,6 +181,26 @@ def test_metric_maps_universal_probabilities_and_takes_the_harmonic_mean(mseg_fo
     assert zero.compute_metrics(zero.results)['camvid-11.mIoU'] == pytest.approx(50 / 11, abs=0.01)
 
 
+def test_metric_tells_probabilities_from_logits_and_refuses_out(mseg_folders):
+    _, lists_root = mseg_folders
+    shares = torch.zeros(194, 2, 3)
+    shares[U['road']], shares[U['sky']] = 0.6, 0.4  # GSS-FF: class shares summing to 1
+    assert are_probabilities(shares)
+    assert not are_probabilities(torch.log(shares + 1e-3))
+    assert not are_probabilities(torch.full((194, 2, 3), 1.0))
+    # Shares read as logits would be softmaxed towards uniform over 194 classes, and CamVid's
+    # Road (0.6 + 193 x ~0) could lose to a test class with many small sources; as shares Road
+    # wins outright.
+    metric = MSegMetric(lists_root=lists_root)
+    road = _class_list('camvid-11').index('Road')
+    metric.process({}, [_sample('camvid-11', shares, np.full((2, 3), road))])
+    assert metric.compute_metrics(metric.results)['camvid-11.mIoU'] == 100.0
+    with pytest.raises(InputError, match='^--out: MSeg configs score each test set'):
+        MSegMetric(lists_root=lists_root, output_dir='out', keep_results=True)
+    with pytest.raises(InputError, match='no mseg_dataset in its metainfo'):
+        metric.process({}, [dict(img_path='a.jpg', seg_logits=dict(data=shares))])
+
+
 def _with_synthetic_folders(cfg: Config, mseg_root: str, lists_root: str) -> None:
     """Point every MSeg path of ``cfg`` at the synthetic folders."""
     def visit(node):
@@ -219,7 +240,7 @@ def test_every_mseg_config_builds_its_dataloaders(config, mseg_folders):
     assert [d.get_data_info(0)['mseg_dataset'] for d in test.dataset.datasets] == \
         cfg.test_sets
     metric = Runner.build_evaluator(None, cfg.test_evaluator).metrics[0]
-    assert metric.probabilities == ('gss-ff' in config)
+    assert metric.scores == 'auto'  # GSS-FF's class shares and FT-W's logits told apart
 
 
 def _set_of(img_path: str) -> str:
@@ -283,3 +304,42 @@ def test_tools_test_prints_the_harmonic_mean(aug, mseg_folders, tmp_path, cpu_en
     out = run.stdout + run.stderr
     assert 'harmonic mean' in out
     assert all(f'{name}.mIoU' in out for name in TEST_DATASETS)
+
+
+def test_preflight_names_a_missing_set_folder_or_list(mseg_folders, tmp_path):
+    """tools' check_data_roots, before any model is built: each test set's own folder and its
+    lists must exist (MSeg's folders are not walked)."""
+    from gss.datasets.data_roots import check_data_roots
+
+    mseg_root, lists_root = mseg_folders
+    cfg = Config.fromfile(osp.join(REPO_ROOT, MSEG_CONFIGS[0]))
+    _with_synthetic_folders(cfg, mseg_root, lists_root)
+    check_data_roots(cfg, ['test_dataloader'])
+    _with_synthetic_folders(cfg, mseg_root, str(tmp_path / 'no_lists'))
+    with pytest.raises(FileNotFoundError, match=r'^test_dataloader: MSeg list not found: .*'
+                       r'no_lists/voc2012/voc2012_names\.txt; link mseg-api'):
+        check_data_roots(cfg, ['test_dataloader'])
+    _with_synthetic_folders(cfg, str(tmp_path), lists_root)
+    with pytest.raises(FileNotFoundError, match=r'data folder not found: .*PASCAL_VOC_2012 '
+                       r'\(MSegDataset\); download and remap MSeg'):
+        check_data_roots(cfg, ['test_dataloader'])
+
+
+def test_coco_stuff_base_reads_a_sample(tmp_path):
+    """COCO-Stuff 10k labels: 0 is unlabelled (-> 255), classes 1..171 -> 0..170."""
+    from mmseg.registry import DATASETS
+
+    for split in ('train2014', 'test2014'):
+        (tmp_path / 'images' / split).mkdir(parents=True)
+        (tmp_path / 'annotations' / split).mkdir(parents=True)
+        Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(
+            tmp_path / 'images' / split / 'a.jpg')
+        Image.fromarray(np.array([[0, 1, 171, 5]] * 4, np.uint8)).save(
+            tmp_path / 'annotations' / split / 'a_labelTrainIds.png')
+    cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs/_base_/datasets/coco-stuff10k_512x512.py'))
+    for key in ('train_dataloader', 'test_dataloader'):
+        dataset = DATASETS.build(dict(cfg[key].dataset, data_root=str(tmp_path)))
+        sample = dataset[0]
+        label = sample['data_samples'].gt_sem_seg.data
+        assert set(label.unique().tolist()) <= {255, 0, 170, 4}
+    assert label[0, 0].tolist() == [255, 0, 170, 4]

@@ -71,10 +71,6 @@ def use_test_time_augmentation(cfg: Config, args: argparse.Namespace) -> None:
     dataset = cfg.test_dataloader.dataset
     for part in dataset.get('datasets', [dataset]):  # MSeg: one dataset per test set
         part.pipeline = cfg.tta_pipeline
-    evaluators = cfg.test_evaluator
-    for evaluator in evaluators if isinstance(evaluators, (list, tuple)) else [evaluators]:
-        if evaluator.get('type') == 'MSegMetric':  # GSSTTAModel merges views as probabilities
-            evaluator['scores'] = 'probabilities'
     cfg.tta_model.module = cfg.model
     cfg.model = cfg.tta_model
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import os.path as osp
-from typing import Iterator, Optional, Sequence, Tuple
+from typing import Iterator, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config
 
@@ -28,8 +28,8 @@ HOW_TO_GET = {
                       'pass --data-root PATH'),
     'COCOStuffDataset': ('download COCO-Stuff 10k (cocostuff-10k-v1.1.zip), run mmseg\'s '
                          'tools/dataset_converters/coco_stuff10k.py, pass --data-root PATH'),
-    'MSegDataset': ('download and remap MSeg with mseg-api\'s download_scripts (README: MSeg), '
-                    'pass --data-root MSEG_DST_DIR/mseg_dataset'),
+    'MSegDataset': ('download and remap MSeg with mseg-api\'s download scripts, then pass '
+                    '--data-root MSEG_DST_DIR/mseg_dataset (docs/datasets.md: MSeg)'),
 }
 
 
@@ -45,15 +45,31 @@ def _datasets(node: dict) -> Iterator[dict]:
             yield from _datasets(item)
 
 
+def _mseg_paths(dataset: dict) -> Tuple[str, List[str]]:
+    """An MSeg dataset's folder and the list files it is read through (its class list and
+    split list, from mseg-api's ``dataset_lists``)."""
+    from gss.datasets.mseg.dataset import split_list_file
+    from gss.datasets.mseg.taxonomy import class_names_file, dataset_info
+
+    name = dataset.get('dataset_name', '')
+    lists_root = dataset.get('lists_root', 'data/mseg_lists')
+    folder = osp.join(dataset.get('data_root', 'data/mseg_dataset'), dataset_info(name).folder)
+    return folder, [class_names_file(lists_root, name),
+                    split_list_file(lists_root, name, dataset.get('split', 'train'))]
+
+
 def iter_data_folders(cfg: Config, keys: Sequence[str] = DATALOADER_KEYS
                       ) -> Iterator[Tuple[str, str, str]]:
     """Yield ``(dataloader key, dataset type, folder)`` for each image and label folder of the
-    dataloaders ``keys``."""
+    dataloaders ``keys`` (an MSeg dataset: its own folder under the MSeg root)."""
     for key in keys:
         loader = cfg.get(key)
         if not loader:
             continue
         for dataset in _datasets(loader.get('dataset', {})):
+            if dataset.get('type') == 'MSegDataset':
+                yield key, 'MSegDataset', _mseg_paths(dataset)[0]
+                continue
             root = dataset.get('data_root', '') or ''
             prefixes = dataset.get('data_prefix', {}) or {}
             folders = [osp.join(root, p) for p in prefixes.values() if p] or [root]
@@ -95,10 +111,11 @@ def check_data_files(folder: str) -> None:
 
 
 def check_data_roots(cfg: Config, keys: Sequence[str] = DATALOADER_KEYS) -> None:
-    """Raise ``FileNotFoundError`` (one line) for the first missing data folder of the
-    dataloaders ``keys`` of ``cfg``, and :class:`InputError` for a file in them that is not an
-    image."""
-    folders = []
+    """Raise ``FileNotFoundError`` (one line) for the first missing data folder or list file of
+    the dataloaders ``keys`` of ``cfg``, and :class:`InputError` for a file in them that is not
+    an image. MSeg's folders are not walked: its datasets read only the files their lists name,
+    among hundreds of thousands of others (the originals beside the remapped labels)."""
+    walk = []
     for key, dataset_type, folder in iter_data_folders(cfg, keys):
         if folder and not osp.isdir(folder):
             root = osp.dirname(osp.dirname(folder)) if dataset_type == 'ToyScenesDataset' \
@@ -107,8 +124,18 @@ def check_data_roots(cfg: Config, keys: Sequence[str] = DATALOADER_KEYS) -> None
             raise FileNotFoundError(
                 f'{key}: data folder not found: {folder} ({dataset_type}); '
                 + hint.format(root=root))
-        folders.append(folder)
-    for folder in dict.fromkeys(folders):
+        if dataset_type != 'MSegDataset':
+            walk.append(folder)
+    for key in keys:
+        for dataset in _datasets((cfg.get(key) or {}).get('dataset', {})):
+            if dataset.get('type') != 'MSegDataset':
+                continue
+            for path in _mseg_paths(dataset)[1]:
+                if not osp.isfile(path):
+                    raise FileNotFoundError(
+                        f'{key}: MSeg list not found: {path}; link mseg-api\'s '
+                        f'mseg/dataset_lists folder there (docs/datasets.md: MSeg)')
+    for folder in dict.fromkeys(walk):
         if folder:
             check_data_files(folder)
 

@@ -3,7 +3,7 @@ classes, and the harmonic mean of the per-set mIoUs (the figure the GSS paper re
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -15,6 +15,7 @@ from prettytable import PrettyTable
 from torch import Tensor
 
 from gss.datasets.mseg.taxonomy import IGNORE, universal_to_test_matrix
+from gss.errors import InputError
 
 ROWS_PER_CHUNK = 64  # rows of an image mapped at once: the (194, rows, W) scores stay small
 
@@ -25,6 +26,14 @@ def harmonic_mean(values: Sequence[float]) -> float:
     if not values or min(values) <= 0:
         return 0.0
     return len(values) / sum(1.0 / v for v in values)
+
+
+def are_probabilities(scores: Tensor) -> bool:
+    """Whether (U, H, W) scores are already class probabilities (non-negative, summing to 1 at
+    every pixel): GSS-FF's class shares and merged --aug-test views are, logits never are."""
+    return bool(scores.min() >= 0) and bool(torch.allclose(
+        scores.sum(0, dtype=torch.float32), scores.new_ones(scores.shape[1:], dtype=torch.float32),
+        atol=1e-3))
 
 
 def map_to_test_set(scores: Tensor, matrix: Tensor, probabilities: bool) -> Tensor:
@@ -48,22 +57,28 @@ class MSegMetric(BaseMetric):
 
     Args:
         lists_root: mseg-api's ``dataset_lists`` folder (the test sets' class lists).
-        scores: what the model's ``seg_logits`` are: 'logits' (softmax first) or
-            'probabilities' (GSS-FF's class shares of the decoded maskige).
+        scores: what the model's ``seg_logits`` are: 'auto' (probabilities if they are
+            non-negative and sum to 1 at every pixel, as GSS-FF's class shares and merged
+            --aug-test views, else logits), 'logits' (softmax first) or 'probabilities'.
         absent_classes: 'ignore' (mmseg's and the original GSS's mean over the classes present
             in labels or predictions) or 'zero' (mseg-semantic's mean over all classes).
     """
 
-    def __init__(self, lists_root: str = 'data/mseg_lists', scores: str = 'logits',
+    def __init__(self, lists_root: str = 'data/mseg_lists', scores: str = 'auto',
                  absent_classes: str = 'ignore', collect_device: str = 'cpu',
-                 prefix=None, **kwargs) -> None:
+                 prefix: Optional[str] = None, output_dir: Optional[str] = None,
+                 **kwargs) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
-        if scores not in ('logits', 'probabilities'):
-            raise ValueError(f"scores must be 'logits' or 'probabilities', got {scores!r}")
+        if output_dir is not None:  # tools/test.py --out
+            raise InputError('--out: MSeg configs score each test set in its own classes and '
+                             'write no prediction files; run without --out')
+        if scores not in ('auto', 'logits', 'probabilities'):
+            raise ValueError(f"scores must be 'auto', 'logits' or 'probabilities', got "
+                             f"{scores!r}")
         if absent_classes not in ('ignore', 'zero'):
             raise ValueError(f"absent_classes must be 'ignore' or 'zero', got {absent_classes!r}")
         self.lists_root = lists_root
-        self.probabilities = scores == 'probabilities'
+        self.scores = scores
         self.absent_classes = absent_classes
         self._matrices: Dict[str, Tensor] = {}
 
@@ -74,9 +89,16 @@ class MSegMetric(BaseMetric):
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
         for sample in data_samples:
-            name = sample['mseg_dataset']
+            name = sample.get('mseg_dataset')
+            if name is None:
+                raise InputError(f'{sample.get("img_path", "a sample")}: no mseg_dataset in its '
+                                 f'metainfo; MSegMetric needs MSegDataset samples packed with '
+                                 f"PackSegInputs(meta_keys=(..., 'mseg_dataset'))")
             matrix = self.matrix(name)
-            pred = map_to_test_set(sample['seg_logits']['data'], matrix, self.probabilities)
+            scores = sample['seg_logits']['data']
+            probabilities = self.scores == 'probabilities' or (
+                self.scores == 'auto' and are_probabilities(scores))
+            pred = map_to_test_set(scores, matrix, probabilities)
             label = sample['gt_sem_seg']['data'].squeeze(0).to(pred.device)
             areas = IoUMetric.intersect_and_union(pred, label, len(matrix), IGNORE)
             self.results.append((name, tuple(a.cpu() for a in areas)))
@@ -95,12 +117,13 @@ class MSegMetric(BaseMetric):
     def compute_metrics(self, results: list) -> Dict[str, float]:
         logger: MMLogger = MMLogger.get_current_instance()
         metrics, table = OrderedDict(), PrettyTable(field_names=['test set', 'mIoU', 'classes'])
+        per_set = []
         for name, iou in self.per_set_iou(results).items():
             iou = np.nan_to_num(iou, nan=0.0) if self.absent_classes == 'zero' else iou
-            miou = float(np.nanmean(iou) * 100)
-            metrics[f'{name}.mIoU'] = round(miou, 2)
-            table.add_row([name, f'{miou:.2f}', len(iou)])
-        metrics['mIoU'] = round(harmonic_mean([v for v in metrics.values()]), 2)
+            per_set.append(float(np.nanmean(iou) * 100))
+            metrics[f'{name}.mIoU'] = round(per_set[-1], 2)
+            table.add_row([name, f'{per_set[-1]:.2f}', len(iou)])
+        metrics['mIoU'] = round(harmonic_mean(per_set), 2)
         table.add_row(['harmonic mean', f'{metrics["mIoU"]:.2f}', ''])
         print_log('MSeg test sets:\n' + table.get_string(), logger=logger)
         return dict(metrics)

@@ -36,7 +36,7 @@ train_dataloader = dict(
     num_workers=4,
     persistent_workers=True,
     sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=dict(type=dataset_type, data_root=data_root,
+    dataset=dict(type=dataset_type, data_root=data_root, reduce_zero_label=True,
                  data_prefix=dict(img_path='images/train2014',
                                   seg_map_path='annotations/train2014'),
                  pipeline=train_pipeline))
@@ -45,7 +45,7 @@ val_dataloader = dict(
     num_workers=4,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type=dataset_type, data_root=data_root,
+    dataset=dict(type=dataset_type, data_root=data_root, reduce_zero_label=True,
                  data_prefix=dict(img_path='images/test2014',
                                   seg_map_path='annotations/test2014'),
                  pipeline=test_pipeline))

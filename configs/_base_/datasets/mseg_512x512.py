@@ -37,9 +37,11 @@ test_pipeline = [
     dict(type='ToMSegTaxonomy', lists_root=mseg_lists),
     dict(type='PackSegInputs', meta_keys=mseg_meta_keys),
 ]
-# tools/test.py --aug-test: the shared scales and flips, then this dataset's labels.
+# tools/test.py --aug-test: the shared scales and flips of the single-scale test size (as the
+# original's multi-scale test: ratios of 2048x512, not of the file's size), then the labels.
 tta_pipeline = [
     dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(2048, 512), keep_ratio=True),
     dict(type='TestTimeAug', transforms=_base_.tta_views + [
         [dict(type='LoadAnnotations')],
         [dict(type='ToMSegTaxonomy', lists_root=mseg_lists)],
@@ -66,5 +68,5 @@ test_dataloader = dict(
              lists_root=mseg_lists, pipeline=test_pipeline)
         for name in test_sets]))
 val_dataloader = test_dataloader
-test_evaluator = dict(type='MSegMetric', lists_root=mseg_lists, scores='logits')
+test_evaluator = dict(type='MSegMetric', lists_root=mseg_lists)
 val_evaluator = test_evaluator

@@ -14,6 +14,3 @@ model = dict(
     decode_head=dict(num_classes=194,
                      palette='{{ fileDirname }}/../../_base_/palettes/mseg_194.json'),
     test_cfg=dict(mode='slide', crop_size=(768, 768), stride=(512, 512)))
-# GSS-FF's scores are each class's share of the decoded maskige: already probabilities.
-test_evaluator = dict(scores='probabilities')
-val_evaluator = test_evaluator

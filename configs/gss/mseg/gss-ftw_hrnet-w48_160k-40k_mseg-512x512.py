@@ -4,9 +4,6 @@ _base_ = ['./gss-ff_hrnet-w48_160k_mseg-512x512.py', '../../_base_/schedules/sch
 model = dict(
     freeze_image_network=True,
     decode_head=dict(type='GSSFTWHead', post_seg_channel=128, post_swin_depth=1))
-# The learned X^-1 gives logits.
-test_evaluator = dict(scores='logits')
-val_evaluator = test_evaluator
 load_from = {{_base_.gss_ff_checkpoint}}
 param_scheduler = {{_base_.ftw_param_scheduler}}
 train_cfg = {{_base_.ftw_train_cfg}}

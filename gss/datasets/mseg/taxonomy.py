@@ -71,8 +71,11 @@ def dataset_info(name: str) -> MSegDatasetInfo:
 
 @functools.lru_cache(maxsize=None)
 def _taxonomy_rows() -> Tuple[Dict[str, str], ...]:
+    """The table's rows; the last is ``unlabeled`` (ignore), which the class functions drop."""
     with open(TAXONOMY_TSV, newline='', encoding='utf-8') as f:
-        return tuple(csv.DictReader(f, delimiter='\t'))
+        rows = tuple(csv.DictReader(f, delimiter='\t'))
+    assert rows[-1]['universal'] == 'unlabeled', TAXONOMY_TSV
+    return rows
 
 
 def universal_classes() -> Tuple[str, ...]:
@@ -135,7 +138,8 @@ def universal_to_test_matrix(lists_root: str, name: str) -> Tensor:
     unknown = sorted({c for c in column if c and c not in classes})
     if unknown:
         raise InputError(f'{class_names_file(lists_root, name)}: lacks class(es) '
-                         f'{", ".join(unknown[:5])} that MSeg_master.tsv\'s {name} column names')
+                         f'{", ".join(unknown[:5])} that MSeg_master.tsv\'s {name} column names; '
+                         f'use the class lists of the mseg-api version the data was remapped with')
     matrix = torch.zeros(len(classes), len(column))
     for universal, cls in enumerate(column):
         if cls:

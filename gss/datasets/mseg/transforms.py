@@ -9,6 +9,7 @@ from mmseg.registry import TRANSFORMS
 
 from gss.datasets.mseg.taxonomy import IGNORE, dataset_classes, dataset_info, universal_label_table
 from gss.datasets.transforms import refuse_unknown_labels
+from gss.errors import InputError
 
 
 @TRANSFORMS.register_module()
@@ -34,7 +35,10 @@ class ToMSegTaxonomy(BaseTransform):
         labels = results.get('gt_seg_map')
         if labels is None:
             return results
-        name = results['mseg_dataset']
+        name = results.get('mseg_dataset')
+        if name is None:
+            raise InputError(f'{results.get("seg_map_path", "a sample")}: ToMSegTaxonomy needs '
+                             f'the sample\'s mseg_dataset; read the data with MSegDataset')
         refuse_unknown_labels(labels, len(dataset_classes(self.lists_root, name)), IGNORE,
                               results.get('seg_map_path', 'label map'),
                               'is the data remapped with the same mseg-api version as the '

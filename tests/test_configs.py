@@ -135,8 +135,10 @@ def test_ftw_config_starts_from_the_last_checkpoint_of_the_ff_config_it_inherits
     ff_head, ftw_head = ff_model.pop('decode_head'), ftw_model.pop('decode_head')
     assert ftw_model == ff_model
     assert (ff_head['type'], ftw_head['type']) == ('GSSFFHead', 'GSSFTWHead')
-    assert {k: v for k, v in ftw_head.items() if k != 'type' and not k.startswith('post_')} == \
-        {k: v for k, v in ff_head.items() if k != 'type'}
+    # FT-W's own: the learned X^-1 (post_*, inverse_mode) and its loss.
+    own = ('type', 'inverse_mode', 'loss_decode')
+    assert {k: v for k, v in ftw_head.items() if k not in own and not k.startswith('post_')} \
+        == {k: v for k, v in ff_head.items() if k != 'type'}
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader', 'val_evaluator'):
         if key in ff:
             ff_value = dict(ff[key].to_dict(), batch_size=ftw[key].batch_size) \

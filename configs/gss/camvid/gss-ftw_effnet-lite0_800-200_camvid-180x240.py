@@ -5,7 +5,12 @@ _base_ = './gss-ff_effnet-lite0_800_camvid-180x240.py'
 model = dict(
     freeze_image_network=True,
     decode_head=dict(type='GSSFTWHead', post_seg_channel=32, post_swin_depth=1,
-                     post_swin_num_heads=2, post_swin_window_size=7, post_swin_mlp_ratio=2.0))
+                     post_swin_num_heads=2, post_swin_window_size=7, post_swin_mlp_ratio=2.0,
+                     # X^-1 starts as the nearest colour and learns a correction, every class
+                     # weighing the same (a plain learned X^-1 erased CamVid's rare classes).
+                     inverse_mode='residual',
+                     loss_decode=[dict(type='ClassBalancedCrossEntropyLoss',
+                                       loss_name='loss_inverse', loss_weight=1.0)]))
 load_from = {{_base_.gss_ff_checkpoint}}
 train_dataloader = dict(batch_size=2)
 param_scheduler = [

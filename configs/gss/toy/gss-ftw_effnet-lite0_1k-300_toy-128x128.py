@@ -6,7 +6,11 @@ _base_ = './gss-ff_effnet-lite0_1k_toy-128x128.py'
 model = dict(
     freeze_image_network=True,
     decode_head=dict(type='GSSFTWHead', post_seg_channel=32, post_swin_depth=1,
-                     post_swin_num_heads=2, post_swin_window_size=7, post_swin_mlp_ratio=2.0))
+                     post_swin_num_heads=2, post_swin_window_size=7, post_swin_mlp_ratio=2.0,
+                     # X^-1 starts as the nearest colour and learns a correction; plain
+                     # cross-entropy (balancing the classes over-predicts the thin ring and pole
+                     # here: docs/models.md, learned X^-1).
+                     inverse_mode='residual'))
 load_from = {{_base_.gss_ff_checkpoint}}
 train_dataloader = dict(batch_size=4)
 param_scheduler = [

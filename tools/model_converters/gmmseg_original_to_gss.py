@@ -16,23 +16,18 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 import gss  # noqa: E402,F401
-from gss.checkpoints import read_checkpoint, save_atomically, state_dict_of  # noqa: E402
+from gss.checkpoints import read_checkpoint, state_dict_of  # noqa: E402
 from gss.converters import convert_gmmseg_original  # noqa: E402
-from gss.errors import InputError, exit_on_input_error  # noqa: E402
+from gss.converters.converted_file import refuse_to_replace, save_converted  # noqa: E402
+from gss.errors import exit_on_input_error  # noqa: E402
 
 
 def convert(args: argparse.Namespace) -> None:
-    if osp.exists(args.dst) and not args.overwrite:
-        raise InputError(f'{args.dst}: exists; pass --overwrite to replace it')
+    refuse_to_replace(args.dst, args.overwrite)
     checkpoint = read_checkpoint(args.src, 'original GMMSeg checkpoint', mmap=True)
     ours, dropped = convert_gmmseg_original(state_dict_of(checkpoint, args.src),
                                             em_interval=args.em_interval)
-    meta = checkpoint.get('meta') if isinstance(checkpoint.get('meta'), dict) else {}
-    new_meta = dict(converted_from=osp.abspath(args.src))
-    if meta.get('CLASSES') and meta.get('PALETTE'):
-        new_meta['dataset_meta'] = dict(classes=list(meta['CLASSES']),
-                                        palette=[list(c) for c in meta['PALETTE']])
-    save_atomically(dict(state_dict=ours, meta=new_meta), args.dst)
+    save_converted(ours, args.src, checkpoint, args.dst)
     print(f'wrote {args.dst}: {len(ours)} tensors ({len(dropped)} left out: '
           f'{", ".join(k.split(".", 1)[1] for k in dropped)})')
 

@@ -21,6 +21,7 @@ import torch  # noqa: E402
 import gss  # noqa: E402,F401
 from gss.checkpoints import read_checkpoint, save_atomically, state_dict_of  # noqa: E402
 from gss.converters import convert_gss_original, dalle_checkpoint  # noqa: E402
+from gss.converters.converted_file import refuse_to_replace, save_converted  # noqa: E402
 from gss.errors import InputError, exit_on_input_error  # noqa: E402
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -35,8 +36,7 @@ def _same_dalle(path: str, dalle: dict) -> bool:
 
 
 def convert(args: argparse.Namespace) -> None:
-    if osp.exists(args.dst) and not args.overwrite:
-        raise InputError(f'{args.dst}: exists; pass --overwrite to replace it')
+    refuse_to_replace(args.dst, args.overwrite)
     checkpoint = read_checkpoint(args.src, 'original GSS checkpoint')
     ours, dvae, dropped = convert_gss_original(state_dict_of(checkpoint, args.src))
     dalle = dalle_checkpoint(dvae)
@@ -44,12 +44,7 @@ def convert(args: argparse.Namespace) -> None:
             and not args.overwrite:
         raise InputError(f'{args.dalle_out}: holds other DALL-E weights; pass --overwrite to '
                          f'replace it, or --dalle-out ANOTHER_PATH')
-    meta = checkpoint.get('meta') if isinstance(checkpoint.get('meta'), dict) else {}
-    new_meta = dict(converted_from=osp.abspath(args.src))
-    if meta.get('CLASSES') and meta.get('PALETTE'):
-        new_meta['dataset_meta'] = dict(classes=list(meta['CLASSES']),
-                                        palette=[list(c) for c in meta['PALETTE']])
-    save_atomically(dict(state_dict=ours, meta=new_meta), args.dst)
+    save_converted(ours, args.src, checkpoint, args.dst)
     print(f'wrote {args.dst}: {len(ours)} tensors'
           + (f' ({len(dropped)} of the merged FF pixel branch left out: GSS-FT-W does not use '
              f'it)' if dropped else ''))

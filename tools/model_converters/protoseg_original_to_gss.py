@@ -17,19 +17,18 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 import gss  # noqa: E402,F401
-from gss.checkpoints import read_checkpoint, save_atomically, state_dict_of  # noqa: E402
+from gss.checkpoints import read_checkpoint, state_dict_of  # noqa: E402
+from gss.converters.converted_file import refuse_to_replace, save_converted  # noqa: E402
 from gss.converters.protoseg_original import convert_protoseg_original  # noqa: E402
-from gss.errors import InputError, exit_on_input_error  # noqa: E402
+from gss.errors import exit_on_input_error  # noqa: E402
 
 
 def convert(args: argparse.Namespace) -> None:
-    if osp.exists(args.dst) and not args.overwrite:
-        raise InputError(f'{args.dst}: exists; pass --overwrite to replace it')
+    refuse_to_replace(args.dst, args.overwrite)
     # mmap: the tensors that are only renamed go from SRC to DST without being held in memory.
     checkpoint = read_checkpoint(args.src, 'original ProtoSeg checkpoint', mmap=True)
     ours, dropped = convert_protoseg_original(state_dict_of(checkpoint, args.src))
-    save_atomically(dict(state_dict=ours, meta=dict(converted_from=osp.abspath(args.src))),
-                    args.dst)
+    save_converted(ours, args.src, checkpoint, args.dst)
     print(f'wrote {args.dst}: {len(ours)} tensors ({len(dropped)} duplicates of '
           f'proj_head.proj left out)')
 

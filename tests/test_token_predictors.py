@@ -4,6 +4,7 @@ import pytest
 import torch
 from mmseg.registry import MODELS
 
+from gss.errors import InputError
 from gss.models.layers import FactorisedTokenClassifier, TokenClassifier
 from gss.models.vqvae import MaskigeVQVAE
 from tests.test_loss_regressions import GSS_HEAD, _build, _gss_inputs, _losses
@@ -64,6 +65,23 @@ def test_soft_level_targets_charge_near_misses_less():
                                                                              loss))
     with pytest.raises(ValueError, match='level_sigma must be >= 0'):
         FactorisedTokenClassifier(8, (8,), level_sigma=-1)
+
+
+def test_soft_level_targets_average_over_learned_cells_of_plain_cross_entropy_only():
+    """Ignored cells count nowhere, as in the hard path (avg_non_ignore=True); a configured loss
+    that the soft form would silently replace is refused."""
+    torch.manual_seed(0)
+    logits = torch.randn(2, sum(LEVELS), 3, 4)
+    targets = torch.randint(0, 32, (2, 3, 4))
+    targets[:, 0] = 32
+    loss = MODELS.build(CE)
+    near_hard = FactorisedTokenClassifier(8, LEVELS, level_sigma=1e-3)
+    torch.testing.assert_close(near_hard.token_loss(logits, targets, 32, loss),
+                               FactorisedTokenClassifier(8, LEVELS).token_loss(logits, targets,
+                                                                               32, loss))
+    with pytest.raises(InputError, match='token_level_sigma > 0 needs loss_token to be '
+                                         'CrossEntropyLoss with avg_non_ignore=True'):
+        near_hard.token_loss(logits, targets, 32, MODELS.build(dict(CE, avg_non_ignore=False)))
 
 
 def test_factorised_gss_ff_head_trains_and_decodes():

@@ -33,7 +33,7 @@ class GSSFTWHead(GSSTokenHead):
             heads, window 7, MLP ratio 2 as in the released checkpoints).
         inverse_mode: 'plain' (the paper's X^-1, as the released checkpoints) or 'residual'
             (GSS-FF's nearest-colour X^-1 plus a learned correction that starts at zero, so
-            GSS-FT-W starts exactly at its GSS-FF; :class:`LearnedXInverse`).
+            GSS-FT-W starts from its GSS-FF's per-pixel decisions; :class:`LearnedXInverse`).
         loss_decode: ``loss_inverse``, the learned X^-1's loss (cross-entropy, weight 1;
             ``ClassBalancedCrossEntropyLoss`` weighs every class in the batch the same).
         Others: as :class:`~gss.models.heads.gss_token_head.GSSTokenHead`; GSS-FF's pixel

@@ -104,7 +104,8 @@ class GSSTokenHead(FrozenTokenizerHolder, BaseDecodeHead):
 
     # ------------------------------------------------------------------------ the token branch
     def token_logits(self, inputs: Sequence[Tensor]) -> Tuple[Tensor, Tensor]:
-        """(B, vocab, h, w) token logits and the fused (B, C, h, w) features they come from."""
+        """(B, C, h, w) token logits (C: the codebook's size, or the FSQ channels' levels for
+        the factorised predictor) and the fused features they come from."""
         fused = self.token_fusion(inputs)
         return self.token_classifier(self.token_mixer(fused)), fused
 

@@ -8,11 +8,13 @@ ignores both: it spends 8000 outputs per cell and treats a code one level off li
 soft targets spread over neighbouring levels (``level_sigma``) so that a near miss costs less
 than a far one. Both keep the 1x1 conv's parameter names (``weight``, ``bias``).
 """
-from typing import Sequence
+from typing import List, Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+
+from gss.errors import InputError
 
 #: Target of a channel whose cell is not learned.
 IGNORED_LEVEL = -100
@@ -55,7 +57,7 @@ class FactorisedTokenClassifier(TokenClassifier):
         levels = [int(v) for v in levels]
         super().__init__(in_channels, sum(levels), 1)
         if level_sigma < 0:
-            raise ValueError(f'level_sigma must be >= 0, got {level_sigma}')
+            raise InputError(f'token_level_sigma must be >= 0, got {level_sigma}')
         self.levels = levels
         self.level_sigma = level_sigma
         radix = [1]
@@ -63,9 +65,9 @@ class FactorisedTokenClassifier(TokenClassifier):
             radix.append(radix[-1] * count)
         self.register_buffer('radix', torch.tensor(radix), persistent=False)
 
-    def split(self, logits: Tensor):
+    def split(self, logits: Tensor) -> List[Tensor]:
         """(B, sum(levels), h, w) -> one (B, levels[i], h, w) block per channel."""
-        return logits.split(self.levels, dim=1)
+        return list(logits.split(self.levels, dim=1))
 
     def digits(self, tokens: Tensor) -> Tensor:
         """(B, h, w) codes -> (B, D, h, w) per-channel levels (FSQ's mixed radix)."""
@@ -80,6 +82,8 @@ class FactorisedTokenClassifier(TokenClassifier):
                    loss: nn.Module) -> Tensor:
         """The sum over channels of each channel's cross-entropy (the flat loss's analogue:
         -log p(code) = -sum_d log p(level_d) when the channels are predicted independently)."""
+        if self.level_sigma:
+            _check_plain_cross_entropy(loss)
         valid = targets != ignore_index
         digits = self.digits(torch.where(valid, targets, torch.zeros_like(targets)))
         total = logits.new_zeros(())
@@ -100,17 +104,28 @@ class FactorisedTokenClassifier(TokenClassifier):
         return total
 
 
+def _check_plain_cross_entropy(loss: nn.Module) -> None:
+    """Soft level targets replace the configured loss by a soft cross-entropy averaged over the
+    learned cells; refuse a configured loss it would not be the soft form of."""
+    plain = type(loss).__name__ == 'CrossEntropyLoss' and getattr(loss, 'avg_non_ignore', False) \
+        and getattr(loss, 'class_weight', None) is None and not getattr(loss, 'use_sigmoid', True)
+    if not plain:
+        raise InputError(f'token_level_sigma > 0 needs loss_token to be CrossEntropyLoss with '
+                         f'avg_non_ignore=True and no class_weight, got {loss!r}'[:300])
+
+
 def build_token_classifier(kind: str, in_channels: int, vqvae: nn.Module,
                            level_sigma: float = 0.0) -> TokenClassifier:
     """'flat' (the paper's, any VQ-VAE) or 'factorised' (FSQ VQ-VAEs: ``MaskigeVQVAE``)."""
     if kind == 'flat':
         if level_sigma:
-            raise ValueError('level_sigma applies to the factorised token predictor only')
+            raise InputError('token_level_sigma applies to the factorised token predictor only')
         return TokenClassifier(in_channels, vqvae.vocab_size, 1)
     if kind == 'factorised':
-        levels = getattr(vqvae, 'arch', {}).get('fsq_levels')
+        arch = getattr(vqvae, 'arch', None)
+        levels = arch.get('fsq_levels') if isinstance(arch, dict) else None
         if levels is None:
-            raise ValueError(f"token_predictor='factorised' needs an FSQ VQ-VAE (MaskigeVQVAE); "
+            raise InputError(f"token_predictor='factorised' needs an FSQ VQ-VAE (MaskigeVQVAE); "
                              f"{type(vqvae).__name__} has a flat codebook: use 'flat'")
         return FactorisedTokenClassifier(in_channels, levels, level_sigma)
-    raise ValueError(f"token_predictor must be 'flat' or 'factorised', got {kind!r}")
+    raise InputError(f"token_predictor must be 'flat' or 'factorised', got {kind!r}")

@@ -13,12 +13,5 @@ model = dict(
     data_preprocessor=dict(size=crop_size),
     decode_head=dict(num_classes=171, num_components=5))
 train_dataloader = dict(batch_size=2)
-# The released optimiser: AdamW 6e-5, head lr x10, no decay on norms and position blocks,
-# 1500 warm-up iterations from 1e-6, poly decay (power 1).
-optim_wrapper = dict(
-    _delete_=True,
-    type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=6e-5, betas=(0.9, 0.999), weight_decay=0.01),
-    paramwise_cfg=dict(custom_keys=dict(pos_block=dict(decay_mult=0.0),
-                                        norm=dict(decay_mult=0.0),
-                                        head=dict(lr_mult=10.0))))
+# The released optimiser (the model base's gmmseg_optim_wrapper).
+optim_wrapper = {{_base_.gmmseg_optim_wrapper}}

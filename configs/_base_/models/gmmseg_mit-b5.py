@@ -50,3 +50,14 @@ model = dict(
         loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
     train_cfg=dict(),
     test_cfg=dict(mode='whole'))
+# The released optimiser, for the leaves (optim_wrapper = {{_base_.gmmseg_optim_wrapper}}; the
+# schedule bases define their own optim_wrapper, replaced by _delete_): AdamW 6e-5, head lr x10,
+# no decay on norms and position blocks. The schedules' 1500 warm-up iterations from 1e-6 and
+# poly decay (power 1) are the released ones.
+gmmseg_optim_wrapper = dict(
+    _delete_=True,
+    type='OptimWrapper',
+    optimizer=dict(type='AdamW', lr=6e-5, betas=(0.9, 0.999), weight_decay=0.01),
+    paramwise_cfg=dict(custom_keys=dict(pos_block=dict(decay_mult=0.0),
+                                        norm=dict(decay_mult=0.0),
+                                        head=dict(lr_mult=10.0))))

@@ -170,3 +170,13 @@ def test_tool_writes_both_files_and_the_dvae_computes_as_dall_e(tmp_path, cpu_en
                            capture_output=True, text=True)
     assert other.returncode == 0 and f'{dalle} already holds this DALL-E dVAE; kept' in \
         other.stdout
+
+
+def test_weights_are_found_under_state_dict_model_or_the_top_level():
+    from gss.checkpoints import state_dict_of
+
+    weights = {'module.backbone.w': torch.ones(1)}
+    for checkpoint in (dict(state_dict=weights, config_dict={}), dict(model=weights), weights):
+        assert list(state_dict_of(checkpoint, 'x.pth')) == ['backbone.w']
+    with pytest.raises(InputError, match='x.pth: holds no model weights'):
+        state_dict_of(dict(config_dict={}), 'x.pth')

@@ -361,3 +361,12 @@ def test_coco_stuff_base_reads_a_sample(tmp_path):
         label = sample['data_samples'].gt_sem_seg.data
         assert set(label.unique().tolist()) <= {255, 0, 170, 4}
     assert label[0, 0].tolist() == [255, 0, 170, 4]
+
+
+def test_eval_option_other_than_miou_is_refused_for_mseg():
+    from gss.engine.config_setup import set_eval_metrics
+
+    cfg = Config.fromfile(osp.join(REPO_ROOT, MSEG_CONFIGS[0]))
+    set_eval_metrics(cfg, ['mIoU'])
+    with pytest.raises(InputError, match='^--eval: MSeg configs report mIoU only'):
+        set_eval_metrics(cfg, ['mIoU', 'mDice'])

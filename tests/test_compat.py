@@ -252,6 +252,27 @@ def test_cpu_sync_batch_norm_forward_leaves_warning_filters_unchanged(free_port,
     assert not [w for w in caught if 'all_reduce' in str(w.message)]  # still silenced there
 
 
+def test_close_distributed_frees_the_runners_ddp_before_destroying_the_group(free_port):
+    """A runner that returned still holds its DDP wrapper (and the gloo group) in reference
+    cycles; left to a collection at interpreter exit it can abort the process, so the tools'
+    close_distributed frees it first."""
+    import weakref
+
+    from gss.engine import close_distributed
+    from mmengine.model.wrappers import MMDistributedDataParallel
+
+    dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{free_port}', rank=0,
+                            world_size=1)
+    holder = {'model': MMDistributedDataParallel(nn.Linear(2, 2))}
+    holder['self'] = holder  # the cycle that keeps a finished runner alive
+    ddp = weakref.ref(holder['model'])
+    del holder
+    assert ddp() is not None  # reference counting alone does not free it
+    close_distributed()
+    assert ddp() is None
+    assert not dist.is_initialized()
+
+
 _REPORT_SAVE_PATCH = ('import gss, mmengine.runner.runner as r; '
                       "print(getattr(r.save_checkpoint, '__gss_patched__', False))")
 

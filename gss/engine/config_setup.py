@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import os.path as osp
 import sys
@@ -140,9 +141,15 @@ def use_amp(cfg: Config) -> None:
 
 
 def close_distributed() -> None:
-    """Shut down the process group, if any, before the tool exits: gloo's background threads
-    still alive at interpreter exit intermittently abort the process ("terminate called without
-    an active exception") after the work is done."""
+    """Shut down the process group, if any, before the tool exits.
+
+    The runner that just returned sits in reference cycles, so its DDP wrapper (and through it
+    gloo's process group and worker threads) would otherwise be freed by a garbage collection
+    during interpreter shutdown, where it intermittently aborts the process ("terminate called
+    without an active exception", SIGABRT) after the work is done. Collect it now, while the
+    interpreter is whole, then destroy the group.
+    """
     if torch.distributed.is_available() and torch.distributed.is_initialized():
         torch.distributed.barrier()
+        gc.collect()
         torch.distributed.destroy_process_group()

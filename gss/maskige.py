@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from gss.errors import InputError
+from gss.tensor_ops import argmax_over_classes
 
 PaletteLike = Union[str, Sequence[Sequence[int]], Tensor]
 
@@ -144,7 +145,7 @@ class Maskige:
 
         Computed a block of rows at a time, so memory stays at (B, K, 64, W) whatever H is.
         """
-        return torch.cat([self._affinity(rows).argmax(1)
+        return torch.cat([argmax_over_classes(self._affinity(rows))
                           for rows in maskige.split(_ROWS_PER_CHUNK, dim=2)], dim=1)
 
 

@@ -14,6 +14,7 @@ import torch
 from torch import Tensor
 
 from gss.models.maskige_tokenizer import MaskigeTokenizer
+from gss.tensor_ops import argmax_over_classes
 
 IGNORE_INDEX = 255
 
@@ -56,5 +57,5 @@ def reconstruction_iou(tokenizer: MaskigeTokenizer, masks: Sequence[Tensor],
     for group in by_shape.values():
         for start in range(0, len(group), batch_size):
             batch = torch.stack(group[start:start + batch_size])
-            acc.update(tokenizer.reconstruct(batch)['scores'].argmax(1), batch)
+            acc.update(argmax_over_classes(tokenizer.reconstruct(batch)['scores']), batch)
     return acc

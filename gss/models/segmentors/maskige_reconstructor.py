@@ -17,6 +17,7 @@ from torch import Tensor
 from gss.maskige import Maskige, PaletteLike
 from gss.models.maskige_tokenizer import MaskigeTokenizer
 from gss.registry import VQVAES
+from gss.tensor_ops import argmax_over_classes
 
 
 @MODELS.register_module()
@@ -46,7 +47,7 @@ class MaskigeReconstructor(BaseSegmentor):
             mask = sample.gt_sem_seg.data.to(inputs.device).long()  # (1, H, W)
             scores = self.tokenizer.reconstruct(mask)['scores']
             sample.set_data(dict(seg_logits=PixelData(data=scores[0]),
-                                 pred_sem_seg=PixelData(data=scores.argmax(1))))
+                                 pred_sem_seg=PixelData(data=argmax_over_classes(scores))))
         return data_samples
 
     def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:

@@ -1,5 +1,6 @@
 """The benchmark scripts run and print their side-by-side figures (small sizes; the figures
 themselves are in docs/, not asserted)."""
+import os
 import subprocess
 import sys
 
@@ -80,6 +81,8 @@ def test_model_comparison_trains_evaluates_draws_and_does_not_retrain(toy_data_r
         row = next(line for line in report.splitlines() if line.startswith(f'| {name} |'))
         assert 0 <= float(row.split('|')[2]) <= 100
     assert 'Stage-1 ceiling of GSS' in report and report in out.stdout
+    targets = [line for line in report.splitlines() if line.startswith('| GSS-')]
+    assert len(targets) == 6 and all(line.endswith(' |') for line in targets)
     exported = sorted(p.name for p in (tmp_path / 'ckpt').iterdir())
     assert len(exported) == 5
     state = torch.load(tmp_path / 'ckpt' / 'gss-ftw_effnet-lite0_1k-300_toy-128x128.pth',
@@ -94,3 +97,25 @@ def test_model_comparison_trains_evaluates_draws_and_does_not_retrain(toy_data_r
                            text=True, timeout=600)
     assert again.returncode == 0, again.stderr[-3000:]
     assert again.stdout.count('finished earlier') == 5 and 'Iter(train)' not in again.stdout
+
+
+def test_comparison_targets_say_met_or_by_how_much_they_are_missed(monkeypatch):
+    monkeypatch.syspath_prepend(os.path.join(REPO_ROOT, 'tools', 'benchmarks'))
+    from model_comparison import RunResult, format_targets
+
+    def result(name, miou, step, test):
+        return RunResult(name, '', '', miou, {}, step, test, 0.0, 'RSS', 0.0, 800, '', '')
+
+    table = format_targets([result('baseline', 58.0, 0.50, 20.0),
+                            result('gss-ff', 56.0, 0.60, 11.0),
+                            result('gss-ftw', 57.5, 0.0, 0.0),
+                            result('gmmseg', 55.0, 0.4, 30.0)])
+    rows = {line.split(' | ')[0][2:]: line.split(' | ')[1:] for line in table.splitlines()[2:]}
+    assert rows['GSS-FF mIoU >= 1.00x baseline'] == ['0.966x (56.00 vs 58.00)',
+                                                     'missed by 2.00 mIoU |']
+    assert rows['GSS-FF training step <= 1.3x baseline'] == ['1.20x', 'met |']
+    assert rows['GSS-FF test throughput >= 0.5x baseline'] == ['0.55x', 'met |']
+    assert rows['GSS-FF mIoU >= gmmseg'] == ['56.00 vs 55.00', 'met |']
+    assert rows['GSS-FT-W >= GSS-FF + 1.0 mIoU'] == ['+1.50', 'met |']
+    assert 'protoseg' not in table  # not run: no target row
+    assert format_targets([result('baseline', 58.0, 0.5, 20.0)]) == ''

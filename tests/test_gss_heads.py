@@ -2,6 +2,7 @@
 segmentor) and what is saved."""
 import pytest
 import torch
+import torch.nn.functional as F
 from mmengine.config import ConfigDict
 from mmengine.structures import PixelData
 from mmseg.registry import MODELS
@@ -57,6 +58,22 @@ def test_token_grid_is_a_quarter_of_the_crop_and_vqvae_is_not_a_parameter():
     assert not vqvae.training
 
 
+@pytest.mark.parametrize('align_corners', [False, True])
+def test_fill_guess_at_ignore_pixels_equals_the_full_bilinear_map(align_corners):
+    from gss.models.maskige_tokenizer import bilinear_argmax_at
+
+    gen = torch.Generator().manual_seed(0)
+    for size, full in (((45, 60), (360, 480)), ((7, 5), (64, 40)), ((1, 3), (8, 9))):
+        logits = torch.randn(3, 11, *size, generator=gen)
+        where = torch.rand(3, *full, generator=gen) < 0.1
+        where[1] = False  # a sample without ignore pixels between two with
+        expected = F.interpolate(logits, full, mode='bilinear',
+                                 align_corners=align_corners).argmax(1)[where]
+        assert torch.equal(bilinear_argmax_at(logits, where, align_corners), expected)
+    nothing = torch.zeros(2, 8, 8, dtype=torch.bool)
+    assert bilinear_argmax_at(torch.randn(2, 4, 2, 2), nothing).numel() == 0
+
+
 def test_targets_fill_ignore_with_the_pixel_branch_and_ignore_touched_cells():
     torch.manual_seed(0)
     head = MODELS.build(_head_cfg())
@@ -81,6 +98,22 @@ def test_targets_fill_ignore_with_the_pixel_branch_and_ignore_touched_cells():
     assert (tokens[:, :2] == vqvae.vocab_size).all()
     assert (tokens[:, 2:] < vqvae.vocab_size).all()
     assert torch.equal(tokens[:, 2:], encode(maskige)[:, 2:])
+
+
+def test_cells_partly_ignore_are_learned_up_to_the_configured_share():
+    torch.manual_seed(0)
+    head = MODELS.build(_head_cfg())
+    gt = torch.stack([s.gt_sem_seg.data[0] for s in _samples(ignore_rows=5)])
+    pixel_logits = torch.zeros(2, 4, 8, 8)
+    ignored = head.tokenizer.ignore_token
+    # 2x: ignore rows 0-9; token row 0 (rows 0-7) is all ignore, row 1 (8-15) a quarter.
+    strict = head.tokenizer.target_tokens(gt, (8, 8), pixel_logits, max_ignore_share=0.2)
+    assert (strict[:, :2] == ignored).all() and (strict[:, 2:] != ignored).all()
+    lenient = head.tokenizer.target_tokens(gt, (8, 8), pixel_logits, max_ignore_share=0.3)
+    assert (lenient[:, 0] == ignored).all() and (lenient[:, 1:] != ignored).all()
+    assert torch.equal(lenient[:, 2:], strict[:, 2:])  # cells without ignore: unchanged
+    with pytest.raises(ValueError, match=r'token_cell_max_ignore must be in \[0, 1\)'):
+        MODELS.build(_head_cfg(token_cell_max_ignore=1.0))
 
 
 def test_losses_weights_and_gradients():

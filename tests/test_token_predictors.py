@@ -115,3 +115,67 @@ def test_factorised_needs_an_fsq_codebook():
 # Recorded from the head as written (0.8 x the sum of three channel cross-entropies; uniform
 # logits would give 0.8 x (ln 4 + ln 4 + ln 2) = 2.77).
 REFERENCE_FACTORISED_LOSS = 2.557812
+
+
+def test_rare_class_cell_weights_by_hand():
+    from gss.models.losses import rare_class_cell_weights
+
+    labels = torch.zeros(1, 4, 6, dtype=torch.long)  # three 2x2 cells per row of cells
+    labels[0, 0, :2] = 1  # two pixels of the rare class, in the top-left cell
+    labels[0, 2:, 4:] = 255  # the bottom-right cell is all ignore
+    learned = torch.ones(1, 2, 3, dtype=torch.bool)
+    weights = rare_class_cell_weights(labels, (2, 3), 2, 1.0, learned)
+    # n_0 = 18, n_1 = 2: top-left (2 * 1/2 + 2 * 1/18) / 4, the other labelled cells 1/18,
+    # normalised by their mean over the five labelled cells; the all-ignore cell weighs 1.
+    top_left, plain = (1 + 1 / 9) / 4, 1 / 18
+    mean = (top_left + 4 * plain) / 5
+    expected = torch.tensor([[[top_left, plain, plain], [plain, plain, mean]]]) / mean
+    torch.testing.assert_close(weights, expected)
+    assert weights[0, 0, 0] / weights[0, 0, 1] == pytest.approx(5.0)
+    flat = rare_class_cell_weights(labels, (2, 3), 2, 0.0, learned)
+    torch.testing.assert_close(flat, torch.ones(1, 2, 3))  # power 0: the plain average
+
+
+@pytest.mark.parametrize('sigma', [0.0, 1.0])
+def test_cell_weights_weigh_each_cells_loss(sigma):
+    """Factorised (hard and soft targets) and flat: weight 1 is the plain loss; other weights
+    give the weighted mean over the learned cells."""
+    torch.manual_seed(0)
+    classifier = FactorisedTokenClassifier(8, LEVELS, level_sigma=sigma)
+    logits = torch.randn(2, sum(LEVELS), 3, 4)
+    targets = torch.randint(0, 32, (2, 3, 4))
+    targets[:, 0] = 32
+    loss = MODELS.build(CE)
+    plain = classifier.token_loss(logits, targets, 32, loss)
+    torch.testing.assert_close(
+        classifier.token_loss(logits, targets, 32, loss, torch.ones(2, 3, 4)), plain)
+    weight = torch.rand(2, 3, 4) + 0.5
+    per_cell = torch.stack([classifier.token_loss(logits[b:b + 1, :, i:i + 1, j:j + 1],
+                                                  targets[b:b + 1, i:i + 1, j:j + 1], 32, loss)
+                            for b in range(2) for i in range(1, 3) for j in range(4)])
+    learned_weight = weight[:, 1:].reshape(-1)
+    expected = (per_cell * learned_weight).sum() / learned_weight.numel()
+    torch.testing.assert_close(classifier.token_loss(logits, targets, 32, loss, weight),
+                               expected)
+    if sigma == 0:
+        flat_classifier = TokenClassifier(8, 32, 1)
+        flat = _flat_from_factorised(classifier, logits)
+        torch.testing.assert_close(flat_classifier.token_loss(flat, targets, 32, loss, weight),
+                                   expected)
+
+
+def test_gss_ff_head_weighs_rare_class_cells():
+    features, samples = _gss_inputs()
+    for sample in samples:  # class 0 dominates; the other three share a quarter of the crop
+        sample.gt_sem_seg.data[:, 5:, 8:] = 0
+    plain = _losses(_build(dict(type='GSSFFHead', token_predictor='factorised', **GSS_HEAD)),
+                    features, samples)
+    head = _build(dict(type='GSSFFHead', token_predictor='factorised', token_class_balance=0.5,
+                       **GSS_HEAD))
+    balanced = _losses(head, features, samples)
+    assert balanced['loss_token'] != pytest.approx(plain['loss_token'], rel=1e-2)
+    assert balanced['loss_pixel'] == pytest.approx(plain['loss_pixel'])
+    head.loss(features, samples, None)['loss_token'].backward()
+    assert head.token_classifier[1].weight.grad.abs().sum() > 0
+    with pytest.raises(ValueError, match='token_class_balance must be >= 0'):
+        MODELS.build(dict(type='GSSFFHead', token_class_balance=-1, **GSS_HEAD))

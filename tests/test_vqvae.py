@@ -74,3 +74,87 @@ def test_missing_or_foreign_checkpoint_is_named(tmp_path):
     torch.save({'weights': torch.zeros(1)}, foreign)
     with pytest.raises(ValueError, match='foreign.pth: not a MaskigeVQVAE checkpoint'):
         MaskigeVQVAE(checkpoint=str(foreign))
+
+
+def test_nhwc_weights_give_the_codes_and_maskiges_of_nchw_ones():
+    """MaskigeVQVAE keeps its weights channels-last for speed; the shipped CamVid model gives
+    the same codes as with plain NCHW weights, on a piecewise-constant maskige."""
+    import os.path as osp
+
+    from gss.maskige import Maskige
+    from tests.conftest import REPO_ROOT
+
+    model = MaskigeVQVAE(checkpoint=osp.join(REPO_ROOT, 'checkpoints/maskige_vqvae_camvid.pth'))
+    assert model.encoder.blocks[0].conv1.weight.is_contiguous(memory_format=torch.channels_last)
+    reference = MaskigeVQVAE(**model.arch)
+    reference.load_state_dict(model.state_dict())
+    reference.to(memory_format=torch.contiguous_format)
+    assert reference.encoder.blocks[0].conv1.weight.is_contiguous()
+    gen = torch.Generator().manual_seed(0)
+    coarse = torch.randint(0, 11, (2, 1, 6, 8), generator=gen).float()
+    mask = torch.nn.functional.interpolate(coarse, size=(96, 128))[:, 0].long()
+    palette = osp.join(REPO_ROOT, 'configs/_base_/palettes/camvid_11.json')
+    maskige = Maskige(palette, 11).to_maskige(mask)
+    tokens = model.encode(maskige)
+    assert torch.equal(tokens, reference.encode(maskige))
+    decoded = model.decode(tokens)
+    assert decoded.is_contiguous()
+    torch.testing.assert_close(decoded, reference.decode(tokens), atol=1e-5, rtol=0)
+
+
+def _camvid_maskige(seed: int = 0):
+    import os.path as osp
+
+    from gss.maskige import Maskige
+    from tests.conftest import REPO_ROOT
+
+    gen = torch.Generator().manual_seed(seed)
+    coarse = torch.randint(0, 11, (2, 1, 6, 8), generator=gen).float()
+    mask = torch.nn.functional.interpolate(coarse, size=(96, 128))[:, 0].long()
+    palette = Maskige(osp.join(REPO_ROOT, 'configs/_base_/palettes/camvid_11.json'), 11)
+    return palette, palette.to_maskige(mask)
+
+
+def _camvid_vqvae(**kwargs) -> MaskigeVQVAE:
+    import os.path as osp
+
+    from tests.conftest import REPO_ROOT
+
+    return MaskigeVQVAE(checkpoint=osp.join(REPO_ROOT, 'checkpoints/maskige_vqvae_camvid.pth'),
+                        **kwargs)
+
+
+def test_bfloat16_precision_gives_the_float32_maskiges():
+    palette, maskige = _camvid_maskige()
+    exact, fast = _camvid_vqvae(), _camvid_vqvae(precision='bfloat16')
+    tokens = exact.encode(maskige)
+    fast_tokens = fast.encode(maskige)
+    assert fast_tokens.dtype == torch.long
+    assert (fast_tokens == tokens).float().mean() > 0.9  # the rest: neighbouring FSQ levels
+    assert not torch.equal(fast.decode(tokens), exact.decode(tokens))  # bfloat16 really ran
+    truth = palette.to_mask(maskige)
+    exact_mask = palette.to_mask(exact.decode(tokens))
+    fast_mask = palette.to_mask(fast.decode(fast_tokens))
+    assert (fast_mask == exact_mask).float().mean() > 0.99
+    accuracy = [(mask == truth).float().mean().item() for mask in (exact_mask, fast_mask)]
+    assert accuracy[0] > 0.95 and abs(accuracy[1] - accuracy[0]) < 0.005
+
+
+def test_float32_precision_stays_float32_inside_autocast_and_auto_follows_the_device(
+        monkeypatch):
+    from gss.models.vqvae import maskige_vqvae
+
+    _, maskige = _camvid_maskige(1)
+    exact = _camvid_vqvae()
+    tokens = exact.encode(maskige)
+    reference = exact.decode(tokens)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        assert torch.equal(exact.encode(maskige), tokens)
+        assert torch.equal(exact.decode(tokens), reference)
+    auto = _camvid_vqvae(precision='auto')
+    bfloat16 = _camvid_vqvae(precision='bfloat16').decode(tokens)
+    for native, expected in ((False, reference), (True, bfloat16)):
+        monkeypatch.setattr(maskige_vqvae, 'native_bfloat16', lambda device: native)
+        assert torch.equal(auto.decode(tokens), expected)
+    with pytest.raises(ValueError, match="precision='float16'; use one of float32, bfloat16"):
+        MaskigeVQVAE(precision='float16', **SMALL)

@@ -346,6 +346,47 @@ def format_table(results: Sequence[RunResult], classes: Sequence[str] = ()) -> s
     return '\n'.join(rows)
 
 
+def format_targets(results: Sequence[RunResult]) -> str:
+    """GSS's targets in this comparison (issue 15), each with what was measured: GSS-FF's mIoU
+    against the baseline's (>= 1.00x), GMMSeg's and ProtoSeg's (>=), GSS-FT-W's gain over its
+    GSS-FF (>= +1.0), and GSS-FF's training step (<= 1.3x) and test throughput (>= 0.5x) against
+    the baseline's. The speeds here come from the training logs and test runs, which ran one
+    after another; ``train_speed.py`` measures them side by side. Targets whose models were not
+    run are left out."""
+    by_name = {r.name: r for r in results}
+    ff = by_name.get('gss-ff')
+    if ff is None:
+        return ''
+    rows = []
+
+    def add(target: str, measured: str, met: bool, short: str) -> None:
+        rows.append(f'| {target} | {measured} | {"met" if met else "missed by " + short} |')
+
+    base = by_name.get('baseline')
+    if base is not None:
+        ratio = ff.miou / base.miou
+        add('GSS-FF mIoU >= 1.00x baseline', f'{ratio:.3f}x ({ff.miou:.2f} vs {base.miou:.2f})',
+            ratio >= 1.0, f'{base.miou - ff.miou:.2f} mIoU')
+        step = ff.seconds_per_iter / base.seconds_per_iter
+        add('GSS-FF training step <= 1.3x baseline', f'{step:.2f}x', step <= 1.3,
+            f'{step - 1.3:.2f}x')
+        test = ff.test_images_per_second / base.test_images_per_second
+        add('GSS-FF test throughput >= 0.5x baseline', f'{test:.2f}x', test >= 0.5,
+            f'{0.5 - test:.2f}x')
+    for peer in ('gmmseg', 'protoseg'):
+        other = by_name.get(peer)
+        if other is not None:
+            add(f'GSS-FF mIoU >= {peer}', f'{ff.miou:.2f} vs {other.miou:.2f}',
+                ff.miou >= other.miou, f'{other.miou - ff.miou:.2f} mIoU')
+    ftw = by_name.get('gss-ftw')
+    if ftw is not None:
+        gain = ftw.miou - ff.miou
+        add('GSS-FT-W >= GSS-FF + 1.0 mIoU', f'{gain:+.2f}', gain >= 1.0, f'{1.0 - gain:.2f} mIoU')
+    if not rows:
+        return ''
+    return '\n'.join(['| target | measured | |', '|---|---|---|'] + rows)
+
+
 def run_comparison(runs: Sequence[ModelRun], stage1: Optional[str], classes: Sequence[str],
                    args, title: str) -> str:
     """Shared by the comparison scripts: run, tabulate, draw; returns the Markdown report."""
@@ -355,6 +396,9 @@ def run_comparison(runs: Sequence[ModelRun], stage1: Optional[str], classes: Seq
                                           for r in runs})
     results = list(comparison.run_all().values())
     lines = [f'# {title}', '', format_table(results, classes), '']
+    targets = format_targets(results)
+    if targets:
+        lines += ['Targets:', '', targets, '']
     ceiling = comparison.evaluate_without_training('stage1', stage1) if stage1 else None
     if ceiling is not None:
         lines += [f'Stage-1 ceiling of GSS (ground truth -> X -> VQ-VAE -> X^-1, no image '

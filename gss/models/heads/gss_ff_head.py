@@ -17,8 +17,10 @@ from mmseg.registry import MODELS
 from mmseg.utils import SampleList
 from torch import Tensor, nn
 
+from gss.errors import InputError
 from gss.models.heads.gss_token_head import GSSTokenHead, cross_entropy_loss
 from gss.models.layers import LevelFusion
+from gss.models.losses import rare_class_cell_weights
 
 
 @MODELS.register_module()
@@ -29,6 +31,12 @@ class GSSFFHead(GSSTokenHead):
         pixel_channel_index: the input whose size the pixel branch predicts at.
         single_fusion: share the token branch's fusion with the pixel branch (the HRNet variant
             of the original, whose inputs are already fused multi-resolution maps).
+        token_cell_max_ignore: a token cell is learned when at most this share of its pixels
+            is ignore (their colours then come from the pixel branch); 0, the original's rule,
+            drops every cell that touches an ignore pixel. In [0, 1).
+        token_class_balance: weigh each token cell by the rarity of the classes under it
+            (:func:`~gss.models.losses.rare_class_cell_weights`: class weight n_c^-power);
+            0, the original's plain average.
         loss_decode: ``loss_token`` (the token cross-entropy, 0.8 in GSS) and ``loss_pixel``
             (the pixel branch's, 0.2).
         Others: as :class:`~gss.models.heads.gss_token_head.GSSTokenHead`.
@@ -39,11 +47,21 @@ class GSSFFHead(GSSTokenHead):
     SCORES_ARE_PROBABILITIES = True
 
     def __init__(self, pixel_channel_index: int = 1, single_fusion: bool = False,
+                 token_cell_max_ignore: float = 0.0, token_class_balance: float = 0.0,
                  loss_decode: Union[dict, Sequence[dict]] = (
                      cross_entropy_loss('loss_token', 0.8), cross_entropy_loss('loss_pixel', 0.2)),
                  **kwargs) -> None:
         super().__init__(loss_decode=loss_decode if isinstance(loss_decode, dict)
                          else list(loss_decode), **kwargs)
+        if not 0 <= token_cell_max_ignore < 1:
+            raise InputError(f'GSSFFHead: token_cell_max_ignore must be in [0, 1) (a share of '
+                             f'a cell\'s pixels), got {token_cell_max_ignore}')
+        if token_class_balance < 0:
+            raise InputError(f'GSSFFHead: token_class_balance must be >= 0 (0: no weighting, '
+                             f'0.5: inverse square root of class frequency), got '
+                             f'{token_class_balance}')
+        self.token_cell_max_ignore = token_cell_max_ignore
+        self.token_class_balance = token_class_balance
         self.pixel_channel_index = pixel_channel_index
         self.single_fusion = single_fusion
         if single_fusion:
@@ -64,12 +82,16 @@ class GSSFFHead(GSSTokenHead):
         gt = self._stack_batch_gt(batch_data_samples)
         token_logits, pixel_logits = seg_logits['token_logits'], seg_logits['pixel_logits']
         targets = self.tokenizer.target_tokens(gt[:, 0], token_logits.shape[2:], pixel_logits,
-                                               self.align_corners)
+                                               self.align_corners, self.token_cell_max_ignore)
         ignore = self.tokenizer.ignore_token
+        valid = targets != ignore
+        weight = None
+        if self.token_class_balance:
+            weight = rare_class_cell_weights(gt[:, 0], targets.shape[1:], self.num_classes,
+                                             self.token_class_balance, valid)
         losses = dict(loss_token=self.predictor.token_loss(
-            token_logits, targets, ignore, self.losses_by_name['loss_token']))
+            token_logits, targets, ignore, self.losses_by_name['loss_token'], weight))
         with torch.no_grad():
-            valid = targets != ignore
             correct = (self.predictor.predict_tokens(token_logits) == targets) & valid
             losses['acc_token'] = correct.sum() * 100.0 / valid.sum().clamp(min=1)
         pixel = F.interpolate(pixel_logits, size=gt.shape[2:], mode='bilinear',
@@ -79,6 +101,12 @@ class GSSFFHead(GSSTokenHead):
             pixel, label, ignore_index=self.ignore_index)
         losses['acc_pixel'] = accuracy(pixel, label, ignore_index=self.ignore_index)
         return losses
+
+    def predict(self, inputs: List[Tensor], batch_img_metas: List[dict], test_cfg) -> Tensor:
+        """Inference reads only the token branch: the pixel branch serves training (its loss
+        and the fill of ignore pixels), so it is not run here."""
+        token_logits, _ = self.token_logits(self._transform_inputs(inputs))
+        return self.predict_by_feat(dict(token_logits=token_logits), batch_img_metas)
 
     def predict_by_feat(self, seg_logits: Dict[str, Tensor],
                         batch_img_metas: List[dict]) -> Tensor:

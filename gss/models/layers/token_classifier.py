@@ -8,7 +8,7 @@ ignores both: it spends 8000 outputs per cell and treats a code one level off li
 soft targets spread over neighbouring levels (``level_sigma``) so that a near miss costs less
 than a far one. Both keep the 1x1 conv's parameter names (``weight``, ``bias``).
 """
-from typing import List, Sequence
+from typing import List, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -34,12 +34,14 @@ class TokenClassifier(nn.Conv2d):
         return logits.argmax(1)
 
     def token_loss(self, logits: Tensor, targets: Tensor, ignore_index: int,
-                   loss: nn.Module) -> Tensor:
-        """``loss`` (a configured mmseg loss) of the logits against (B, h, w) target codes."""
+                   loss: nn.Module, weight: Optional[Tensor] = None) -> Tensor:
+        """``loss`` (a configured mmseg loss) of the logits against (B, h, w) target codes,
+        each cell weighted by ``weight`` (B, h, w) if given."""
         # Token-major (N, vocab) rows: softmax over thousands of codes is several times faster
         # along the contiguous last dimension.
         return loss(logits.permute(0, 2, 3, 1).reshape(-1, logits.shape[1]),
-                    targets.reshape(-1), ignore_index=ignore_index)
+                    targets.reshape(-1), ignore_index=ignore_index,
+                    **({} if weight is None else dict(weight=weight.reshape(-1))))
 
 
 class FactorisedTokenClassifier(TokenClassifier):
@@ -79,9 +81,10 @@ class FactorisedTokenClassifier(TokenClassifier):
         return (digits * self.radix.view(1, -1, 1, 1)).sum(1)
 
     def token_loss(self, logits: Tensor, targets: Tensor, ignore_index: int,
-                   loss: nn.Module) -> Tensor:
+                   loss: nn.Module, weight: Optional[Tensor] = None) -> Tensor:
         """The sum over channels of each channel's cross-entropy (the flat loss's analogue:
-        -log p(code) = -sum_d log p(level_d) when the channels are predicted independently)."""
+        -log p(code) = -sum_d log p(level_d) when the channels are predicted independently),
+        each cell weighted by ``weight`` (B, h, w) if given."""
         if self.level_sigma:
             _check_plain_cross_entropy(loss)
         valid = targets != ignore_index
@@ -91,7 +94,8 @@ class FactorisedTokenClassifier(TokenClassifier):
             target = digits[:, channel]
             if self.level_sigma == 0:
                 total = total + loss(block, target.masked_fill(~valid, IGNORED_LEVEL),
-                                     ignore_index=IGNORED_LEVEL)
+                                     ignore_index=IGNORED_LEVEL,
+                                     **({} if weight is None else dict(weight=weight)))
                 continue
             if not valid.any():
                 total = total + block.sum() * 0
@@ -100,6 +104,8 @@ class FactorisedTokenClassifier(TokenClassifier):
             soft = torch.softmax(-(steps - target.unsqueeze(1)).float().pow(2)
                                  / (2 * self.level_sigma ** 2), dim=1)
             per_cell = -(soft * block.float().log_softmax(1)).sum(1)
+            if weight is not None:
+                per_cell = per_cell * weight
             total = total + loss.loss_weight * per_cell[valid].mean()
         return total
 

@@ -20,6 +20,20 @@ from gss.models.vqvae.base import FrozenVQVAE
 from gss.models.vqvae.fsq import FSQ
 from gss.registry import VQVAES
 
+PRECISIONS = ('float32', 'bfloat16', 'auto')
+
+
+def native_bfloat16(device: torch.device) -> bool:
+    """Whether ``device`` computes in bfloat16 natively (faster than float32), not emulated."""
+    if device.type == 'cuda':
+        return torch.cuda.is_bf16_supported(including_emulation=False)
+    if device.type == 'cpu':
+        # torch.cpu's probes are private; without them, assume no native support (float32).
+        probes = ('_is_avx512_bf16_supported', '_is_amx_tile_supported')
+        return any(getattr(torch.cpu, name, lambda: False)() for name in probes)
+    return False
+
+
 # FSQ levels as Mentzer et al. recommend for ~2^13 codes (8000, DALL-E has 8192).
 DEFAULT_ARCH = dict(hidden_channels=128, num_blocks=4, fsq_levels=(8, 8, 5, 5, 5))
 
@@ -77,12 +91,23 @@ class MaskigeVQVAE(FrozenVQVAE):
             is read from it unless given here.
         hidden_channels, num_blocks, fsq_levels: the architecture (defaults: DEFAULT_ARCH).
         frozen: False only for training it.
+        precision: the arithmetic of ``encode`` and ``decode`` (a trainable model trains in
+            float32 whatever this says). ``'bfloat16'`` halves their time on hardware with
+            native bfloat16 (CPUs with AVX512-BF16 or AMX, recent GPUs) and gives the same
+            maskiges: on CamVid val masks 96.2 % of the codes are identical and the others
+            are neighbouring FSQ levels, stage-1 mIoU 92.56 vs 92.54 in float32, and 99.97 %
+            of decoded pixels keep their class (docs/vqvae.md). ``'auto'``: bfloat16 where the
+            device runs it natively, float32 elsewhere (emulated bfloat16 is slower).
     """
 
     def __init__(self, checkpoint: Optional[str] = None, hidden_channels: Optional[int] = None,
                  num_blocks: Optional[int] = None, fsq_levels: Optional[Sequence[int]] = None,
-                 frozen: bool = True) -> None:
+                 frozen: bool = True, precision: str = 'float32') -> None:
         super().__init__()
+        if precision not in PRECISIONS:
+            raise InputError(f'MaskigeVQVAE: precision={precision!r}; use one of '
+                             f'{", ".join(PRECISIONS)}')
+        self.precision = precision
         state = None
         arch = dict(DEFAULT_ARCH)
         if checkpoint is not None:
@@ -109,6 +134,10 @@ class MaskigeVQVAE(FrozenVQVAE):
                                       latent)
         if state is not None:
             self.load_state_dict(state['state_dict'])
+        # The 3x3 convolutions at token resolution are most of GSS's extra cost per step (they
+        # tokenise every training mask) and per test image (decoding); on the CPU, oneDNN runs
+        # them 10-20 % faster with NHWC weights (same codes: tested). cuDNN takes either.
+        self.to(memory_format=torch.channels_last)
         if frozen:
             self.freeze()
 
@@ -119,11 +148,23 @@ class MaskigeVQVAE(FrozenVQVAE):
     @torch.no_grad()
     def encode(self, maskige: Tensor) -> Tensor:
         self.check_input(maskige)
-        return self.quantiser.codes_to_indices(self.quantiser.quantise(self.encoder(maskige)))
+        with self._arithmetic(maskige.device):
+            latents = self.encoder(maskige)
+        return self.quantiser.codes_to_indices(self.quantiser.quantise(latents.float()))
 
     @torch.no_grad()
     def decode(self, tokens: Tensor) -> Tensor:
-        return torch.sigmoid(self.decoder(self.quantiser.indices_to_codes(tokens)))
+        codes = self.quantiser.indices_to_codes(tokens)
+        with self._arithmetic(codes.device):
+            logits = self.decoder(codes)
+        return torch.sigmoid(logits.float()).contiguous()  # NCHW again for X^-1's row blocks
+
+    def _arithmetic(self, device: torch.device):
+        """The autocast context of ``precision`` on ``device`` (float32: autocast off, also
+        inside an AMP region, so that float32 means float32)."""
+        use_bf16 = self.precision == 'bfloat16' or (self.precision == 'auto'
+                                                    and native_bfloat16(device))
+        return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=use_bf16)
 
     def checkpoint_dict(self, **meta) -> dict:
         """What ``tools/train_maskige_vqvae.py`` saves: fp16 weights (half the size; the

@@ -45,7 +45,8 @@ def bilinear_argmax_at(logits: Tensor, where: Tensor, align_corners: bool = Fals
 
     The same as ``F.interpolate(logits, (H, W), mode='bilinear').argmax(1)[where]`` (up to
     float rounding in exact ties) without the (B, K, H, W) map: only ignore pixels need the
-    guess, a few percent of a real mask, and the full map cost a tenth of a CPU training step.
+    guess, a few percent of a real mask (CamVid: 3.9 %), while the full map and its argmax cost
+    20-70 ms of a 0.7 s CPU training step on a CamVid batch.
     """
     batch, rows, cols = where.nonzero(as_tuple=True)
     if batch.numel() == 0:

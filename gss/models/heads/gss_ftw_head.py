@@ -36,9 +36,10 @@ class GSSFTWHead(GSSTokenHead):
             GSS-FT-W starts from its GSS-FF's per-pixel decisions; :class:`LearnedXInverse`).
         loss_decode: ``loss_inverse``, the learned X^-1's loss (cross-entropy, weight 1;
             ``ClassBalancedCrossEntropyLoss`` weighs every class in the batch the same).
-        Others: as :class:`~gss.models.heads.gss_token_head.GSSTokenHead`; GSS-FF's pixel
-            branch options (``pixel_channel_index``, ``single_fusion``) are accepted and unused,
-            so an FT-W config can inherit its GSS-FF config.
+        Others: as :class:`~gss.models.heads.gss_token_head.GSSTokenHead`; GSS-FF's training
+            options (the pixel branch's ``pixel_channel_index`` and ``single_fusion``, the token
+            loss's ``token_cell_max_ignore`` and ``token_class_balance``) are accepted and
+            unused, so an FT-W config can inherit its GSS-FF config.
     """
 
     LOSS_NAMES = ('loss_inverse',)
@@ -48,6 +49,7 @@ class GSSFTWHead(GSSTokenHead):
                  post_swin_mlp_ratio: float = 2.0, inverse_mode: str = 'plain',
                  loss_decode: dict = cross_entropy_loss('loss_inverse', 1.0),
                  pixel_channel_index: int = 1, single_fusion: bool = False,
+                 token_cell_max_ignore: float = 0.0, token_class_balance: float = 0.0,
                  **kwargs) -> None:
         super().__init__(loss_decode=loss_decode, **kwargs)
         # mmseg's base head makes a pixel classifier that GSS-FT-W has no use for (nor do the

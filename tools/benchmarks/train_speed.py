@@ -18,7 +18,7 @@ import os.path as osp
 import statistics
 import sys
 import time
-from typing import List
+from typing import Callable, List
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
@@ -78,28 +78,29 @@ class Bench:
         return time.perf_counter() - start
 
 
-def time_configs(paths: List[str], batch: int, iters: int) -> List[dict]:
-    """Median training step and test throughput of each config.
+def interleaved_medians(steps: List[Callable[[], float]], iters: int) -> List[float]:
+    """Median seconds of each step over ``iters`` rounds, after a warm-up round.
 
-    The configs take turns, one iteration each per round (after a warm-up round), so that a
-    machine whose speed drifts during the run (shared CPUs: +-10 % between runs here) slows
-    them all alike and their ratios stay comparable.
+    The steps take turns, one call each per round, so that a machine whose speed drifts during
+    the run (shared CPUs: +-10 % between runs here) slows them all alike and their ratios stay
+    comparable.
     """
+    times = [[] for _ in steps]
+    for round_index in range(iters + 1):
+        for record, step in zip(times, steps):
+            seconds = step()
+            if round_index:
+                record.append(seconds)
+    return [statistics.median(record) for record in times]
+
+
+def time_configs(paths: List[str], batch: int, iters: int) -> List[dict]:
+    """Median training step and test throughput of each config, measured side by side."""
     benches = [Bench(path, batch) for path in paths]
-    train = [[] for _ in benches]
-    test = [[] for _ in benches]
-    for round_index in range(iters + 1):
-        for times, bench in zip(train, benches):
-            seconds = bench.train_step()
-            if round_index:
-                times.append(seconds)
-    for round_index in range(iters + 1):
-        for times, bench in zip(test, benches):
-            seconds = bench.test_step()
-            if round_index:
-                times.append(seconds)
-    return [dict(seconds=statistics.median(step), params=sum(p.numel() for p in b.params),
-                 images_per_s=batch / statistics.median(predict))
+    train = interleaved_medians([b.train_step for b in benches], iters)
+    test = interleaved_medians([b.test_step for b in benches], iters)
+    return [dict(seconds=step, params=sum(p.numel() for p in b.params),
+                 images_per_s=batch / predict)
             for b, step, predict in zip(benches, train, test)]
 
 

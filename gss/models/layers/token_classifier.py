@@ -41,7 +41,7 @@ class TokenClassifier(nn.Conv2d):
         # along the contiguous last dimension.
         return loss(logits.permute(0, 2, 3, 1).reshape(-1, logits.shape[1]),
                     targets.reshape(-1), ignore_index=ignore_index,
-                    **({} if weight is None else dict(weight=weight.reshape(-1))))
+                    weight=None if weight is None else weight.reshape(-1))
 
 
 class FactorisedTokenClassifier(TokenClassifier):
@@ -94,8 +94,7 @@ class FactorisedTokenClassifier(TokenClassifier):
             target = digits[:, channel]
             if self.level_sigma == 0:
                 total = total + loss(block, target.masked_fill(~valid, IGNORED_LEVEL),
-                                     ignore_index=IGNORED_LEVEL,
-                                     **({} if weight is None else dict(weight=weight)))
+                                     ignore_index=IGNORED_LEVEL, weight=weight)
                 continue
             if not valid.any():
                 total = total + block.sum() * 0

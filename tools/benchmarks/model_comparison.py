@@ -55,6 +55,8 @@ class RunResult:
     train_command: str
     test_command: str
     train_log_tail: List[str] = field(default_factory=list)
+    # [iteration, mIoU] of every validation during training (the configs' val_interval)
+    val_curve: List[List[float]] = field(default_factory=list)
 
 
 # ------------------------------------------------------------------------------ child processes
@@ -111,6 +113,18 @@ def training_scalars(work_dir: str) -> List[dict]:
             with open(path) as f:
                 records += [r for r in map(json.loads, f) if 'loss' in r]
     return records
+
+
+def validation_curve(work_dir: str) -> List[List[float]]:
+    """[iteration, mIoU] of every validation mmengine logged in ``work_dir`` during training,
+    by iteration; a validation repeated by a resumed session counts once (its latest)."""
+    curve = {}
+    for entry in sorted(os.listdir(work_dir)):
+        path = osp.join(work_dir, entry, 'vis_data', 'scalars.json')
+        if osp.isfile(path):
+            with open(path) as f:
+                curve.update((r['step'], r['mIoU']) for r in map(json.loads, f) if 'mIoU' in r)
+    return [[step, curve[step]] for step in sorted(curve)]
 
 
 # ------------------------------------------------------------------------------ checkpoints
@@ -284,7 +298,8 @@ class Comparison:
             iters=max_iters(run.config, options),
             train_command=' '.join(_relative(train_cmd)),
             test_command=' '.join(_relative(test_cmd)),
-            train_log_tail=[_summary(r) for r in records[-2:]])
+            train_log_tail=[_summary(r) for r in records[-2:]],
+            val_curve=validation_curve(work_dir))
         save_atomically(asdict(result), self.result_path(run), as_json=True)
         return result
 
@@ -387,6 +402,37 @@ def format_targets(results: Sequence[RunResult]) -> str:
     return '\n'.join(['| target | measured | |', '|---|---|---|'] + rows)
 
 
+def format_curve(results: Sequence[RunResult]) -> str:
+    """mIoU against iterations (the validations during training), one column per model, with
+    the models' ranking at each iteration and the first iteration from which it no longer
+    changes. Models with fewer than two validations are left out; '' when fewer than two
+    remain."""
+    results = [r for r in results if len(r.val_curve) >= 2]
+    if len(results) < 2:
+        return ''
+    curves = [dict((int(step), miou) for step, miou in r.val_curve) for r in results]
+    steps = sorted(set().union(*curves))
+    rows = ['| iteration | ' + ' | '.join(r.name for r in results) + ' | ranking |',
+            '|' + '---|' * (len(results) + 2)]
+    rankings = []
+    for step in steps:
+        present = [(curve[step], r.name) for r, curve in zip(results, curves) if step in curve]
+        ranking = ' > '.join(name for _, name in sorted(present, key=lambda p: -p[0]))
+        rankings.append(ranking if len(present) == len(results) else None)
+        cells = [f'{curve[step]:.2f}' if step in curve else '' for curve in curves]
+        rows.append(f'| {step} | ' + ' | '.join(cells) + f' | {ranking} |')
+    complete = [(step, ranking) for step, ranking in zip(steps, rankings) if ranking]
+    if complete:
+        stable_from = complete[-1][0]
+        for step, ranking in reversed(complete):
+            if ranking != complete[-1][1]:
+                break
+            stable_from = step
+        rows += ['', f'Ranking unchanged from iteration {stable_from} to {complete[-1][0]} '
+                     f'(validations where every model has one).']
+    return '\n'.join(rows)
+
+
 def run_comparison(runs: Sequence[ModelRun], stage1: Optional[str], classes: Sequence[str],
                    args, title: str) -> str:
     """Shared by the comparison scripts: run, tabulate, draw; returns the Markdown report."""
@@ -399,6 +445,10 @@ def run_comparison(runs: Sequence[ModelRun], stage1: Optional[str], classes: Seq
     targets = format_targets(results)
     if targets:
         lines += ['Targets:', '', targets, '']
+    curve = format_curve([r for r, run in zip(results, runs) if run.init_from is None])
+    if curve:
+        lines += ['mIoU during training (val split, the configs\' val_interval; GSS-FT-W '
+                  'trains on its own axis and is left out):', '', curve, '']
     ceiling = comparison.evaluate_without_training('stage1', stage1) if stage1 else None
     if ceiling is not None:
         lines += [f'Stage-1 ceiling of GSS (ground truth -> X -> VQ-VAE -> X^-1, no image '

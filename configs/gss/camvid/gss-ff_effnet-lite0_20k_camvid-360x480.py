@@ -2,20 +2,11 @@
 # posterior-learning palette; same backbone and schedule as
 # configs/baseline/upernet_effnet-lite0_20k_camvid-360x480.py.
 _base_ = [
-    '../../_base_/models/gss-ff_effnet-lite0.py', '../../_base_/datasets/camvid_360x480.py',
+    '../../_base_/models/gss-ff_effnet-lite0_camvid.py', '../../_base_/datasets/camvid_360x480.py',
     '../../_base_/default_runtime.py', '../../_base_/schedules/schedule_80k.py'
 ]
 crop_size = (360, 480)
-model = dict(
-    data_preprocessor=dict(size=crop_size),
-    decode_head=dict(
-        num_classes=11,
-        palette='{{ fileDirname }}/../../_base_/palettes/camvid_11.json',
-        vqvae=dict(type='MaskigeVQVAE',
-                   checkpoint='{{ fileDirname }}/../../../checkpoints/maskige_vqvae_camvid.pth',
-                   # bfloat16 where native: half the tokeniser's time, same maskiges
-                   # (docs/vqvae.md, precision)
-                   precision='auto')))
+model = dict(data_preprocessor=dict(size=crop_size))
 optimizer = dict(lr=1e-3)
 optim_wrapper = dict(optimizer=optimizer)
 param_scheduler = [

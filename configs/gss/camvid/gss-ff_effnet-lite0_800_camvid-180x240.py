@@ -2,20 +2,11 @@
 # maskige VQ-VAE and posterior-learning palette (stage-1 ceiling at this resolution:
 # reconstruction_maskige-vqvae_camvid-180x240.py).
 _base_ = [
-    '../../_base_/models/gss-ff_effnet-lite0.py', '../../_base_/datasets/camvid_180x240.py',
+    '../../_base_/models/gss-ff_effnet-lite0_camvid.py', '../../_base_/datasets/camvid_180x240.py',
     '../../_base_/default_runtime.py', '../../_base_/schedules/schedule_camvid_cpu.py'
 ]
 # This run's last checkpoint, where its GSS-FT-W config starts (load_from): iter_N must be
 # train_cfg.max_iters of the schedule above (schedule_camvid_cpu.py: 800).
 gss_ff_checkpoint = 'work_dirs/{{ fileBasenameNoExtension }}/iter_800.pth'
 crop_size = (180, 240)
-model = dict(
-    data_preprocessor=dict(size=crop_size),
-    decode_head=dict(
-        num_classes=11,
-        palette='{{ fileDirname }}/../../_base_/palettes/camvid_11.json',
-        vqvae=dict(type='MaskigeVQVAE',
-                   checkpoint='{{ fileDirname }}/../../../checkpoints/maskige_vqvae_camvid.pth',
-                   # bfloat16 where native: half the tokeniser's time, same maskiges
-                   # (docs/vqvae.md, precision)
-                   precision='auto')))
+model = dict(data_preprocessor=dict(size=crop_size))

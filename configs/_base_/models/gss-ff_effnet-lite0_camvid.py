@@ -1,0 +1,12 @@
+# GSS-FF with EfficientNet-Lite0 on CamVid (11 classes): the project's CamVid maskige VQ-VAE and
+# posterior-learning palette. Shared by the CamVid GSS-FF leaves of every schedule and size.
+_base_ = './gss-ff_effnet-lite0.py'
+model = dict(
+    decode_head=dict(
+        num_classes=11,
+        palette='{{ fileDirname }}/../palettes/camvid_11.json',
+        vqvae=dict(type='MaskigeVQVAE',
+                   checkpoint='{{ fileDirname }}/../../../checkpoints/maskige_vqvae_camvid.pth',
+                   # bfloat16 where native: half the tokeniser's time, same maskiges
+                   # (docs/vqvae.md, precision)
+                   precision='auto')))

@@ -86,7 +86,8 @@ def test_missing_data_folder_is_one_line_naming_path_and_fix(repo_root, tmp_path
     message = str(err.value)
     assert '\n' not in message
     assert str(tmp_path / 'nowhere' / 'img_dir' / 'train') in message
-    assert 'tools/generate_toy_dataset.py' in message
+    # the command that makes the data, for the dataset's root
+    assert message.endswith(f'tools/generate_toy_dataset.py {tmp_path / "nowhere"}')
 
 
 def test_present_data_folder_passes(repo_root, toy_data_root):

@@ -334,8 +334,8 @@ def test_preflight_names_a_missing_set_folder_or_list(mseg_folders, tmp_path):
     _with_synthetic_folders(cfg, mseg_root, lists_root)
     check_data_roots(cfg, ['test_dataloader'])
     _with_synthetic_folders(cfg, mseg_root, str(tmp_path / 'no_lists'))
-    with pytest.raises(FileNotFoundError, match=r'^test_dataloader: MSeg list not found: .*'
-                       r'no_lists/voc2012/voc2012_names\.txt; link mseg-api'):
+    with pytest.raises(FileNotFoundError, match=r'^test_dataloader: list file not found: .*'
+                       r'no_lists/voc2012/voc2012_names\.txt \(MSegDataset\); link mseg-api'):
         check_data_roots(cfg, ['test_dataloader'])
     _with_synthetic_folders(cfg, str(tmp_path), lists_root)
     with pytest.raises(FileNotFoundError, match=r'data folder not found: .*PASCAL_VOC_2012 '

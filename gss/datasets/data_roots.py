@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import os.path as osp
-from typing import Iterator, List, Optional, Sequence, Tuple
+from typing import Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 from mmengine.config import Config
 
@@ -45,36 +45,40 @@ def _datasets(node: dict) -> Iterator[dict]:
             yield from _datasets(item)
 
 
-def _mseg_paths(dataset: dict) -> Tuple[str, List[str]]:
-    """An MSeg dataset's folder and the list files it is read through (its class list and
-    split list, from mseg-api's ``dataset_lists``)."""
-    from gss.datasets.mseg.dataset import split_list_file
-    from gss.datasets.mseg.taxonomy import class_names_file, dataset_info
+class DataPaths(NamedTuple):
+    """What one dataset of a config reads, for the pre-flight check: folders that must exist,
+    list files that must exist (and what to do when one is missing), and whether the folders'
+    files are checked to be images. A dataset class that reads through list files says so with
+    a ``data_paths(dataset_cfg) -> DataPaths`` static method; others read every image under
+    ``data_root`` joined with each ``data_prefix``."""
+    folders: List[str]
+    list_files: Sequence[str] = ()
+    missing_list_hint: str = ''
+    walk: bool = True
 
-    name = dataset.get('dataset_name', '')
-    lists_root = dataset.get('lists_root', 'data/mseg_lists')
-    folder = osp.join(dataset.get('data_root', 'data/mseg_dataset'), dataset_info(name).folder)
-    return folder, [class_names_file(lists_root, name),
-                    split_list_file(lists_root, name, dataset.get('split', 'train'))]
+
+def dataset_data_paths(dataset: dict) -> DataPaths:
+    """The :class:`DataPaths` of one dataset config dict."""
+    from mmseg.registry import DATASETS
+
+    dataset_type = dataset.get('type')
+    cls = DATASETS.get(dataset_type) if isinstance(dataset_type, str) else dataset_type
+    if cls is not None and hasattr(cls, 'data_paths'):
+        return cls.data_paths(dataset)
+    root = dataset.get('data_root', '') or ''
+    prefixes = dataset.get('data_prefix', {}) or {}
+    return DataPaths([osp.join(root, p) for p in prefixes.values() if p] or [root])
 
 
-def iter_data_folders(cfg: Config, keys: Sequence[str] = DATALOADER_KEYS
-                      ) -> Iterator[Tuple[str, str, str]]:
-    """Yield ``(dataloader key, dataset type, folder)`` for each image and label folder of the
-    dataloaders ``keys`` (an MSeg dataset: its own folder under the MSeg root)."""
+def iter_data_paths(cfg: Config, keys: Sequence[str] = DATALOADER_KEYS
+                    ) -> Iterator[Tuple[str, dict, DataPaths]]:
+    """Yield ``(dataloader key, dataset config, its DataPaths)`` for each dataset of the
+    dataloaders ``keys``, through dataset wrappers."""
     for key in keys:
         loader = cfg.get(key)
-        if not loader:
-            continue
-        for dataset in _datasets(loader.get('dataset', {})):
-            if dataset.get('type') == 'MSegDataset':
-                yield key, 'MSegDataset', _mseg_paths(dataset)[0]
-                continue
-            root = dataset.get('data_root', '') or ''
-            prefixes = dataset.get('data_prefix', {}) or {}
-            folders = [osp.join(root, p) for p in prefixes.values() if p] or [root]
-            for folder in folders:
-                yield key, str(dataset.get('type', '?')), folder
+        if loader:
+            for dataset in _datasets(loader.get('dataset', {})):
+                yield key, dataset, dataset_data_paths(dataset)
 
 
 IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp')
@@ -113,28 +117,23 @@ def check_data_files(folder: str) -> None:
 def check_data_roots(cfg: Config, keys: Sequence[str] = DATALOADER_KEYS) -> None:
     """Raise ``FileNotFoundError`` (one line) for the first missing data folder or list file of
     the dataloaders ``keys`` of ``cfg``, and :class:`InputError` for a file in them that is not
-    an image. MSeg's folders are not walked: its datasets read only the files their lists name,
-    among hundreds of thousands of others (the originals beside the remapped labels)."""
+    an image. Datasets read through list files may keep their folders from being walked (MSeg:
+    its datasets read only the files their lists name, among hundreds of thousands of others)."""
     walk = []
-    for key, dataset_type, folder in iter_data_folders(cfg, keys):
-        if folder and not osp.isdir(folder):
-            root = osp.dirname(osp.dirname(folder)) if dataset_type == 'ToyScenesDataset' \
-                else folder
-            hint = HOW_TO_GET.get(dataset_type, 'check data_root / data_prefix in the config')
-            raise FileNotFoundError(
-                f'{key}: data folder not found: {folder} ({dataset_type}); '
-                + hint.format(root=root))
-        if dataset_type != 'MSegDataset':
-            walk.append(folder)
-    for key in keys:
-        for dataset in _datasets((cfg.get(key) or {}).get('dataset', {})):
-            if dataset.get('type') != 'MSegDataset':
-                continue
-            for path in _mseg_paths(dataset)[1]:
-                if not osp.isfile(path):
-                    raise FileNotFoundError(
-                        f'{key}: MSeg list not found: {path}; link mseg-api\'s '
-                        f'mseg/dataset_lists folder there (docs/datasets.md: MSeg)')
+    for key, dataset, paths in iter_data_paths(cfg, keys):
+        dataset_type = str(dataset.get('type', '?'))
+        for folder in paths.folders:
+            if folder and not osp.isdir(folder):
+                hint = HOW_TO_GET.get(dataset_type, 'check data_root / data_prefix in the config')
+                raise FileNotFoundError(
+                    f'{key}: data folder not found: {folder} ({dataset_type}); '
+                    + hint.format(root=dataset.get('data_root', folder)))
+        for path in paths.list_files:
+            if not osp.isfile(path):
+                raise FileNotFoundError(f'{key}: list file not found: {path} ({dataset_type}); '
+                                        f'{paths.missing_list_hint}')
+        if paths.walk:
+            walk += paths.folders
     for folder in dict.fromkeys(walk):
         if folder:
             check_data_files(folder)

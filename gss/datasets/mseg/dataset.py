@@ -7,7 +7,9 @@ from typing import List
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
-from gss.datasets.mseg.taxonomy import dataset_classes, dataset_info, universal_classes
+from gss.datasets.data_roots import DataPaths
+from gss.datasets.mseg.taxonomy import (class_names_file, dataset_classes, dataset_info,
+                                        universal_classes)
 from gss.errors import InputError
 
 
@@ -51,6 +53,20 @@ class MSegDataset(BaseSegDataset):
         super().__init__(ann_file=osp.abspath(list_file), metainfo=dict(classes=classes),
                          data_root=osp.join(data_root, info.folder), reduce_zero_label=False,
                          **kwargs)
+
+    @staticmethod
+    def data_paths(cfg: dict) -> DataPaths:
+        """For the tools' pre-flight check: the dataset's own folder under the MSeg root and
+        the class and split lists it is read through. The folder is not walked: the lists name
+        the few files read among hundreds of thousands (the originals beside the remapped
+        labels)."""
+        name = cfg.get('dataset_name', '')
+        lists_root = cfg.get('lists_root', 'data/mseg_lists')
+        folder = osp.join(cfg.get('data_root', 'data/mseg_dataset'), dataset_info(name).folder)
+        lists = [class_names_file(lists_root, name),
+                 split_list_file(lists_root, name, cfg.get('split', 'train'))]
+        return DataPaths([folder], lists, "link mseg-api's mseg/dataset_lists folder there "
+                         '(docs/datasets.md: MSeg)', walk=False)
 
     def load_data_list(self) -> List[dict]:
         data_list = []

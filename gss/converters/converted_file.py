@@ -1,6 +1,7 @@
 """Writing a converted checkpoint: what every converter tool does around its conversion."""
 from __future__ import annotations
 
+import argparse
 import os.path as osp
 from typing import Dict
 
@@ -8,6 +9,18 @@ from torch import Tensor
 
 from gss.checkpoints import save_atomically
 from gss.errors import InputError
+
+
+def converter_argument_parser(original: str) -> argparse.ArgumentParser:
+    """The command line every converter tool shares: ``SRC DST [--overwrite]``, for a
+    checkpoint released with the original ``original`` (e.g. ``'GSS'``); each tool adds its
+    own options."""
+    parser = argparse.ArgumentParser(description=f'original {original} checkpoint -> gss '
+                                                 f'checkpoint')
+    parser.add_argument('src', help=f'a checkpoint released with the original {original}')
+    parser.add_argument('dst', help='the converted checkpoint to write')
+    parser.add_argument('--overwrite', action='store_true', help='replace existing outputs')
+    return parser
 
 
 def refuse_to_replace(dst: str, overwrite: bool) -> None:

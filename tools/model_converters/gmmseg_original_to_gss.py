@@ -18,7 +18,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 import gss  # noqa: E402,F401
 from gss.checkpoints import read_checkpoint, state_dict_of  # noqa: E402
 from gss.converters import convert_gmmseg_original  # noqa: E402
-from gss.converters.converted_file import refuse_to_replace, save_converted  # noqa: E402
+from gss.converters.converted_file import (converter_argument_parser,  # noqa: E402
+                                           refuse_to_replace, save_converted)
 from gss.errors import exit_on_input_error  # noqa: E402
 
 
@@ -33,12 +34,9 @@ def convert(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description='original GMMSeg checkpoint -> gss checkpoint')
-    parser.add_argument('src', help='a checkpoint released with the original GMMSeg')
-    parser.add_argument('dst', help='the converted checkpoint to write')
+    parser = converter_argument_parser('GMMSeg')
     parser.add_argument('--em-interval', type=int, default=5,
                         help="the run's M-step interval (update_GMM_interval; released: 5)")
-    parser.add_argument('--overwrite', action='store_true', help='replace an existing DST')
     args = parser.parse_args()
     with exit_on_input_error('gmmseg_original_to_gss'):
         convert(args)

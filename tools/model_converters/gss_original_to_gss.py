@@ -21,7 +21,8 @@ import torch  # noqa: E402
 import gss  # noqa: E402,F401
 from gss.checkpoints import read_checkpoint, save_atomically, state_dict_of  # noqa: E402
 from gss.converters import convert_gss_original, dalle_checkpoint  # noqa: E402
-from gss.converters.converted_file import refuse_to_replace, save_converted  # noqa: E402
+from gss.converters.converted_file import (converter_argument_parser,  # noqa: E402
+                                           refuse_to_replace, save_converted)
 from gss.errors import InputError, exit_on_input_error  # noqa: E402
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -56,13 +57,10 @@ def convert(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description='original GSS checkpoint -> gss checkpoint')
-    parser.add_argument('src', help='a checkpoint released with the original GSS')
-    parser.add_argument('dst', help='the converted checkpoint to write')
+    parser = converter_argument_parser('GSS')
     parser.add_argument('--dalle-out', default=DEFAULT_DALLE_OUT,
                         help='where the DALL-E dVAE carried inside goes (default: '
                              'checkpoints/dalle_dvae.pth, the DALL-E configs\' file)')
-    parser.add_argument('--overwrite', action='store_true', help='replace existing outputs')
     args = parser.parse_args()
     with exit_on_input_error('gss_original_to_gss'):
         convert(args)

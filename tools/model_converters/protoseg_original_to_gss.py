@@ -18,7 +18,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 import gss  # noqa: E402,F401
 from gss.checkpoints import read_checkpoint, state_dict_of  # noqa: E402
-from gss.converters.converted_file import refuse_to_replace, save_converted  # noqa: E402
+from gss.converters.converted_file import (converter_argument_parser,  # noqa: E402
+                                           refuse_to_replace, save_converted)
 from gss.converters.protoseg_original import convert_protoseg_original  # noqa: E402
 from gss.errors import exit_on_input_error  # noqa: E402
 
@@ -34,10 +35,7 @@ def convert(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description='original ProtoSeg checkpoint -> gss checkpoint')
-    parser.add_argument('src', help='the checkpoint released with the original ProtoSeg')
-    parser.add_argument('dst', help='the converted checkpoint to write')
-    parser.add_argument('--overwrite', action='store_true', help='replace an existing DST')
+    parser = converter_argument_parser('ProtoSeg')
     args = parser.parse_args()
     with exit_on_input_error('protoseg_original_to_gss'):
         convert(args)

@@ -1,6 +1,5 @@
 """The benchmark scripts run and print their side-by-side figures (small sizes; the figures
 themselves are in docs/, not asserted)."""
-import os
 import subprocess
 import sys
 
@@ -97,86 +96,3 @@ def test_model_comparison_trains_evaluates_draws_and_does_not_retrain(toy_data_r
                            text=True, timeout=600)
     assert again.returncode == 0, again.stderr[-3000:]
     assert again.stdout.count('finished earlier') == 5 and 'Iter(train)' not in again.stdout
-
-
-def test_comparison_targets_say_met_or_by_how_much_they_are_missed(monkeypatch):
-    monkeypatch.syspath_prepend(os.path.join(REPO_ROOT, 'tools', 'benchmarks'))
-    from model_comparison import RunResult, format_targets
-
-    def result(name, miou, step, test):
-        return RunResult(name, '', '', miou, {}, step, test, 0.0, 'RSS', 0.0, 800, '', '')
-
-    table = format_targets([result('baseline', 58.0, 0.50, 20.0),
-                            result('gss-ff', 56.0, 0.60, 11.0),
-                            result('gss-ftw', 57.5, 0.0, 0.0),
-                            result('gmmseg', 55.0, 0.4, 30.0)])
-    rows = {line.split(' | ')[0][2:]: line.split(' | ')[1:] for line in table.splitlines()[2:]}
-    assert rows['GSS-FF mIoU >= 1.00x baseline'] == ['0.966x (56.00 vs 58.00)',
-                                                     'missed by 2.00 mIoU |']
-    assert rows['GSS-FF training step <= 1.3x baseline'] == ['1.20x', 'met |']
-    assert rows['GSS-FF test throughput >= 0.5x baseline'] == ['0.55x', 'met |']
-    assert rows['GSS-FF mIoU >= gmmseg'] == ['56.00 vs 55.00', 'met |']
-    assert rows['GSS-FT-W >= GSS-FF + 1.0 mIoU'] == ['+1.50', 'met |']
-    assert 'protoseg' not in table  # not run: no target row
-    assert format_targets([result('baseline', 58.0, 0.5, 20.0)]) == ''
-
-
-def test_comparison_curve_ranks_models_at_every_validation_and_finds_where_it_settles(
-        monkeypatch):
-    monkeypatch.syspath_prepend(os.path.join(REPO_ROOT, 'tools', 'benchmarks'))
-    from model_comparison import RunResult, format_curve
-
-    def result(name, curve):
-        return RunResult(name, '', '', curve[-1][1], {}, 0.0, 0.0, 0.0, 'RSS', 0.0, 0, '', '',
-                         val_curve=curve)
-
-    table = format_curve([result('baseline', [[800, 50.0], [1600, 60.0], [2400, 62.0]]),
-                          result('gss-ff', [[800, 52.0], [1600, 58.0], [2400, 61.5]]),
-                          result('gmmseg', [[800, 40.0], [1600, 59.0]]),
-                          result('protoseg', [[800, 45.0]])])  # one point: left out
-    lines = table.splitlines()
-    assert lines[0] == '| iteration | baseline | gss-ff | gmmseg | ranking |'
-    assert lines[2] == '| 800 | 50.00 | 52.00 | 40.00 | gss-ff > baseline > gmmseg |'
-    assert lines[3] == '| 1600 | 60.00 | 58.00 | 59.00 | baseline > gmmseg > gss-ff |'
-    assert lines[4] == '| 2400 | 62.00 | 61.50 |  | baseline > gss-ff |'
-    # 2400 lacks gmmseg, so the complete rankings are 800 and 1600, and they differ.
-    assert lines[-1].startswith('Ranking unchanged from iteration 1600 to 1600 ')
-    settled = format_curve([result('a', [[1, 1.0], [2, 3.0], [3, 3.0], [4, 5.0]]),
-                            result('b', [[1, 2.0], [2, 2.0], [3, 4.0], [4, 4.0]])])
-    assert settled.splitlines()[-1].startswith('Ranking unchanged from iteration 4 to 4 ')
-    settled = format_curve([result('a', [[1, 1.0], [2, 3.0], [3, 4.5], [4, 5.0]]),
-                            result('b', [[1, 2.0], [2, 2.0], [3, 4.0], [4, 4.0]])])
-    assert settled.splitlines()[-1].startswith('Ranking unchanged from iteration 2 to 4 ')
-    assert format_curve([result('a', [[1, 1.0], [2, 3.0]])]) == ''
-
-
-def test_validation_curve_reads_every_session_of_a_resumed_run(monkeypatch, tmp_path):
-    import json
-    monkeypatch.syspath_prepend(os.path.join(REPO_ROOT, 'tools', 'benchmarks'))
-    from model_comparison import validation_curve
-
-    def session(name, records):
-        folder = tmp_path / name / 'vis_data'
-        folder.mkdir(parents=True)
-        (folder / 'scalars.json').write_text(''.join(json.dumps(r) + '\n' for r in records))
-
-    session('20261201_080000', [{'loss': 1.0, 'step': 50}, {'mIoU': 40.0, 'step': 800},
-                                {'mIoU': 50.0, 'step': 1600}])
-    # resumed from iter_800.pth: the 1600 validation ran again
-    session('20261201_090000', [{'mIoU': 51.0, 'step': 1600}, {'mIoU': 55.0, 'step': 2400}])
-    assert validation_curve(str(tmp_path)) == [[800, 40.0], [1600, 51.0], [2400, 55.0]]
-
-
-def test_camvid_comparison_selects_the_schedule_its_configs_and_work_dir(monkeypatch):
-    monkeypatch.syspath_prepend(os.path.join(REPO_ROOT, 'tools', 'benchmarks'))
-    from compare_heads import RUNS, parse_args
-
-    args = parse_args(['--schedule', '4k'], dataset='camvid', work_dir_name='camvid_cpu')
-    assert (args.schedule, args.work_dir) == ('4k', 'work_dirs/camvid_cpu_4k')
-    assert parse_args([], dataset='camvid', work_dir_name='camvid_cpu').work_dir == \
-        'work_dirs/camvid_cpu'
-    for run in RUNS['camvid', '4k']:
-        assert os.path.isfile(os.path.join(REPO_ROOT, run.config))
-        assert ('_4k-1k_' if run.name == 'gss-ftw' else '_4k_') in run.config
-    with pytest.raises(SystemExit):
-        parse_args(['--schedule', '4k'], dataset='toy')

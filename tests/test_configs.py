@@ -116,7 +116,8 @@ def test_ftw_config_starts_from_the_last_checkpoint_of_the_ff_config_it_inherits
     with open(path) as f:
         base = next(node.value for node in ast.parse(f.read()).body
                     if isinstance(node, ast.Assign) and node.targets[0].id == '_base_')
-    # The GSS-FF config first; the paper configs add the shared FT-W schedule.
+    # The GSS-FF config first; the paper configs add the shared FT-W schedule, the CamVid ones
+    # the shared narrow X^-1.
     base = base.elts[0].value if isinstance(base, ast.List) else base.value
     assert osp.basename(base).startswith('gss-ff_'), base
     ff_path = osp.join(osp.dirname(path), base)

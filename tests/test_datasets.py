@@ -95,3 +95,32 @@ def test_present_data_folder_passes(repo_root, toy_data_root):
     set_data_root(cfg, toy_data_root)
     check_data_roots(cfg)
     assert cfg.test_dataloader.dataset.data_root == toy_data_root
+
+
+def test_data_paths_of_registered_unregistered_and_class_types(tmp_path):
+    """A dataset class may say what it reads (data_paths); any other type, registered or not,
+    a class or a name, reads data_root joined with each data_prefix."""
+    from gss.datasets.data_roots import DataPaths, dataset_data_paths
+
+    prefix = dict(img_path='images', seg_map_path='labels')
+    expected = [osp.join('root', 'images'), osp.join('root', 'labels')]
+    for dataset_type in ('CamVidDataset', 'NotARegisteredDataset', CamVidDataset):
+        paths = dataset_data_paths(dict(type=dataset_type, data_root='root', data_prefix=prefix))
+        assert paths == DataPaths(expected)
+
+    class ListedDataset:
+        @staticmethod
+        def data_paths(dataset_cfg):
+            return DataPaths([dataset_cfg['data_root']], [str(tmp_path / 'list.txt')])
+
+    cfg = Config(dict(test_dataloader=dict(dataset=dict(type=ListedDataset,
+                                                        data_root=str(tmp_path)))))
+    assert dataset_data_paths(cfg.test_dataloader.dataset).list_files == \
+        [str(tmp_path / 'list.txt')]
+    with pytest.raises(FileNotFoundError) as err:
+        check_data_roots(cfg, ['test_dataloader'])
+    # the class's name, and no dangling separator when the class gives no hint
+    assert str(err.value) == (f'test_dataloader: list file not found: {tmp_path / "list.txt"} '
+                              f'(ListedDataset)')
+    (tmp_path / 'list.txt').write_text('a b\n')
+    check_data_roots(cfg, ['test_dataloader'])

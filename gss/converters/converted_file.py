@@ -15,11 +15,12 @@ def converter_argument_parser(original: str) -> argparse.ArgumentParser:
     """The command line every converter tool shares: ``SRC DST [--overwrite]``, for a
     checkpoint released with the original ``original`` (e.g. ``'GSS'``); each tool adds its
     own options."""
-    parser = argparse.ArgumentParser(description=f'original {original} checkpoint -> gss '
-                                                 f'checkpoint')
+    parser = argparse.ArgumentParser(
+        description=f'original {original} checkpoint -> gss checkpoint')
     parser.add_argument('src', help=f'a checkpoint released with the original {original}')
     parser.add_argument('dst', help='the converted checkpoint to write')
-    parser.add_argument('--overwrite', action='store_true', help='replace existing outputs')
+    parser.add_argument('--overwrite', action='store_true',
+                        help="replace an existing DST (and the tool's other outputs)")
     return parser
 
 

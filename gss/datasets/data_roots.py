@@ -49,8 +49,8 @@ class DataPaths(NamedTuple):
     """What one dataset of a config reads, for the pre-flight check: folders that must exist,
     list files that must exist (and what to do when one is missing), and whether the folders'
     files are checked to be images. A dataset class that reads through list files says so with
-    a ``data_paths(dataset_cfg) -> DataPaths`` static method; others read every image under
-    ``data_root`` joined with each ``data_prefix``."""
+    a ``data_paths(dataset_cfg: dict) -> DataPaths`` static method; others read every image
+    under ``data_root`` joined with each ``data_prefix``."""
     folders: List[str]
     list_files: Sequence[str] = ()
     missing_list_hint: str = ''
@@ -121,7 +121,8 @@ def check_data_roots(cfg: Config, keys: Sequence[str] = DATALOADER_KEYS) -> None
     its datasets read only the files their lists name, among hundreds of thousands of others)."""
     walk = []
     for key, dataset, paths in iter_data_paths(cfg, keys):
-        dataset_type = str(dataset.get('type', '?'))
+        dataset_type = dataset.get('type', '?')
+        dataset_type = getattr(dataset_type, '__name__', str(dataset_type))  # a name or a class
         for folder in paths.folders:
             if folder and not osp.isdir(folder):
                 hint = HOW_TO_GET.get(dataset_type, 'check data_root / data_prefix in the config')
@@ -130,8 +131,9 @@ def check_data_roots(cfg: Config, keys: Sequence[str] = DATALOADER_KEYS) -> None
                     + hint.format(root=dataset.get('data_root', folder)))
         for path in paths.list_files:
             if not osp.isfile(path):
-                raise FileNotFoundError(f'{key}: list file not found: {path} ({dataset_type}); '
-                                        f'{paths.missing_list_hint}')
+                hint = f'; {paths.missing_list_hint}' if paths.missing_list_hint else ''
+                raise FileNotFoundError(f'{key}: list file not found: {path} ({dataset_type})'
+                                        + hint)
         if paths.walk:
             walk += paths.folders
     for folder in dict.fromkeys(walk):

@@ -71,16 +71,18 @@ STAGE1 = dict(toy='configs/gss/toy/reconstruction_maskige-vqvae_toy-128x128.py',
               camvid='configs/gss/camvid/reconstruction_maskige-vqvae_camvid-180x240.py')
 HARD_CLASSES = dict(toy=('pole', 'ring'),
                     camvid=('pole', 'sign', 'fence', 'pedestrian', 'bicyclist'))
-TITLES = dict(toy='Built-in toy scenes (128x128), batch 8',
-              camvid='CamVid val at 180x240, CPU schedule (batch 4)')
+TITLES = {('toy', '1k'): 'Built-in toy scenes (128x128), batch 8',
+          ('camvid', '800'): 'CamVid val at 180x240, CPU schedule (batch 4)',
+          ('camvid', '4k'): 'CamVid val at 180x240, converged schedule (batch 4)'}
 
 
 def parse_args(argv=None, dataset: str = 'toy', work_dir_name: str = None,
                export_dir: str = None, pictures: int = 0) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--dataset', choices=sorted(SCHEDULES), default=dataset)
-    parser.add_argument('--schedule', help='camvid: 800 (the default; the CPU schedule) or 4k '
-                                           '(the converged one); toy: 1k')
+    parser.add_argument('--schedule', choices=sorted({s for v in SCHEDULES.values() for s in v}),
+                        help='camvid: 800 (the default; the CPU schedule) or 4k (the converged '
+                             'one); toy: 1k')
     parser.add_argument('--models', nargs='+', choices=MODEL_NAMES,
                         help='which models (default: all five on camvid; baseline, gss-ff, '
                              'gmmseg, protoseg on toy); gss-ftw needs gss-ff')
@@ -105,7 +107,7 @@ def main(argv=None, **defaults) -> str:
     runs = [r for r in RUNS[args.dataset, args.schedule] if r.name in args.models]
     iters = args.iters or max(max_iters(r.config, []) for r in runs)
     return run_comparison(runs, STAGE1[args.dataset], HARD_CLASSES[args.dataset], args,
-                          f'{TITLES[args.dataset]}, {iters} iterations')
+                          f'{TITLES[args.dataset, args.schedule]}, {iters} iterations')
 
 
 if __name__ == '__main__':

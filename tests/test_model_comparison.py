@@ -35,6 +35,14 @@ def test_comparison_targets_say_met_or_by_how_much_they_are_missed():
     assert format_targets([result('baseline', 58.0, 0.5, 20.0)]) == ''
 
 
+def test_comparison_table_prints_unmeasured_figures_as_a_dash():
+    from model_comparison import RunResult, format_table
+    nan = float('nan')
+    table = format_table([RunResult('baseline', '', '', 67.474, {'pole': 4.15}, 0.8851, 7.724,
+                                    nan, 'RSS', 5.1423, 4000, '', '')], ['pole'])
+    assert table.splitlines()[2] == '| baseline | 67.47 | 4.15 | 0.885 | 7.72 | - | 5.14 |'
+
+
 def test_comparison_curve_ranks_models_at_every_validation_and_finds_where_it_settles():
     from model_comparison import RunResult, format_curve
 

@@ -352,6 +352,12 @@ def _summary(record: dict) -> str:
 
 
 # ------------------------------------------------------------------------------ the table
+def _figure(value: float, digits: int) -> str:
+    """``value`` with ``digits`` decimals; '-' for NaN, a figure not measured (for example the
+    training memory of a run trained outside the comparison and only evaluated by it)."""
+    return '-' if value != value else f'{value:.{digits}f}'
+
+
 def format_table(results: Sequence[RunResult], classes: Sequence[str] = ()) -> str:
     """A Markdown table: mIoU, the named classes' IoU, speed, memory, parameters."""
     kind = results[0].memory_kind if results else 'RSS'
@@ -361,8 +367,8 @@ def format_table(results: Sequence[RunResult], classes: Sequence[str] = ()) -> s
     for r in results:
         cells = [r.name, f'{r.miou:.2f}']
         cells += [f'{r.class_iou.get(c, float("nan")):.2f}' for c in classes]
-        cells += [f'{r.seconds_per_iter:.3f}', f'{r.test_images_per_second:.2f}',
-                  f'{r.peak_memory_mb:.0f}', f'{r.params_m:.2f}']
+        cells += [_figure(r.seconds_per_iter, 3), _figure(r.test_images_per_second, 2),
+                  _figure(r.peak_memory_mb, 0), f'{r.params_m:.2f}']
         rows.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(rows)
 

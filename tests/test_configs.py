@@ -2,7 +2,8 @@
 predicts a mask at a small input size, without any weight file (VQ-VAE files are replaced by
 small random ones of the same kind). Palette and weight paths resolve relative to the config
 file, not the working directory, and every GSS-FT-W config inherits its GSS-FF config and starts
-from that run's last checkpoint."""
+from that run's last checkpoint. Every shipped model checkpoint loads, key for key, into the model
+its namesake config builds."""
 import ast
 import glob
 import os.path as osp
@@ -106,6 +107,26 @@ def test_config_paths_do_not_depend_on_the_working_directory(path, tmp_path, mon
         assert osp.dirname(osp.normpath(value)) == osp.join(REPO_ROOT, folder), (key, value)
         if key.endswith('palette') or 'maskige_vqvae_' in value:  # shipped with the repository
             assert osp.isfile(value), (key, value)
+
+
+SHIPPED_MODELS = sorted(glob.glob(osp.join(REPO_ROOT, 'checkpoints', '*', '*.pth')))
+
+
+@pytest.mark.parametrize('path', SHIPPED_MODELS, ids=lambda p: osp.relpath(p, REPO_ROOT))
+def test_shipped_checkpoint_loads_strictly_into_the_model_of_its_config(path):
+    """The documented `tools/test.py CONFIG CHECKPOINT` pairs a checkpoint with the config of the
+    same name: a renamed config, a changed head or a stale export must fail here, not there."""
+    from mmseg.registry import MODELS
+    name = osp.splitext(osp.basename(path))[0]
+    configs = [p for p in LEAF_CONFIGS if osp.splitext(osp.basename(p))[0] == name]
+    assert len(configs) == 1, f'{path}: no config (or several) named {name}.py'
+    assert osp.getsize(path) < 25e6, f'{path}: shipped checkpoints stay under 25 MB'
+    state = torch.load(path, map_location='cpu', weights_only=True)  # a plain state dict
+    assert {v.dtype for v in state.values() if v.is_floating_point()} == {torch.float16}
+    cfg = Config.fromfile(configs[0])
+    cfg.model.backbone.pop('pretrained', None)
+    model = MODELS.build(cfg.model)
+    model.load_state_dict(state, strict=True)
 
 
 FTW_CONFIGS = [p for p in LEAF_CONFIGS if osp.basename(p).startswith('gss-ftw_')]

@@ -104,26 +104,26 @@ def parse_test_output(lines: Sequence[str]) -> tuple:
     return miou, class_iou, seconds
 
 
-def training_scalars(work_dir: str) -> List[dict]:
-    """Every training record mmengine logged in ``work_dir`` (all sessions of a resumed run)."""
+def logged_records(work_dir: str) -> List[dict]:
+    """Every record mmengine logged in ``work_dir``, session after session of a resumed run."""
     records = []
     for entry in sorted(os.listdir(work_dir)):
         path = osp.join(work_dir, entry, 'vis_data', 'scalars.json')
         if osp.isfile(path):
             with open(path) as f:
-                records += [r for r in map(json.loads, f) if 'loss' in r]
+                records += list(map(json.loads, f))
     return records
+
+
+def training_scalars(work_dir: str) -> List[dict]:
+    """Every training record mmengine logged in ``work_dir`` (all sessions of a resumed run)."""
+    return [r for r in logged_records(work_dir) if 'loss' in r]
 
 
 def validation_curve(work_dir: str) -> List[List[float]]:
     """[iteration, mIoU] of every validation mmengine logged in ``work_dir`` during training,
     by iteration; a validation repeated by a resumed session counts once (its latest)."""
-    curve = {}
-    for entry in sorted(os.listdir(work_dir)):
-        path = osp.join(work_dir, entry, 'vis_data', 'scalars.json')
-        if osp.isfile(path):
-            with open(path) as f:
-                curve.update((r['step'], r['mIoU']) for r in map(json.loads, f) if 'mIoU' in r)
+    curve = dict((r['step'], r['mIoU']) for r in logged_records(work_dir) if 'mIoU' in r)
     return [[step, curve[step]] for step in sorted(curve)]
 
 

@@ -78,7 +78,7 @@ def test_comparison_curve_ranks_models_at_every_validation_and_finds_where_it_se
 
 
 def test_validation_curve_reads_every_session_of_a_resumed_run(tmp_path):
-    from model_comparison import validation_curve
+    from model_comparison import logged_records, training_scalars, validation_curve
 
     def session(name, records):
         folder = tmp_path / name / 'vis_data'
@@ -89,7 +89,9 @@ def test_validation_curve_reads_every_session_of_a_resumed_run(tmp_path):
                                 {'mIoU': 50.0, 'step': 1600}])
     # resumed from iter_800.pth: the 1600 validation ran again
     session('20261201_090000', [{'mIoU': 51.0, 'step': 1600}, {'mIoU': 55.0, 'step': 2400}])
-    assert validation_curve(str(tmp_path)) == [[800, 40.0], [1600, 51.0], [2400, 55.0]]
+    records = logged_records(str(tmp_path))
+    assert validation_curve(records) == [[800, 40.0], [1600, 51.0], [2400, 55.0]]
+    assert training_scalars(records) == [{'loss': 1.0, 'step': 50}]
 
 
 def test_camvid_comparison_selects_the_schedule_its_configs_and_work_dir():

@@ -90,3 +90,19 @@ def test_trainer_learns_saves_and_refuses_to_overwrite(toy_data_root, cpu_env, r
     again = _run(args, cpu_env, repo_root)
     assert again.returncode != 0 and 'exists; pass --overwrite' in again.stderr
     assert MaskigeVQVAE(checkpoint=str(out)).arch == model.arch  # untouched
+
+
+@pytest.mark.parametrize('option, message', [
+    (['--scale-range', '2', '1'], '--scale-range: need 0 < LOW <= HIGH, got 2.0 1.0'),
+    (['--procedural-objects', '-1'], '--procedural-objects: need N >= 0, got -1'),
+    (['--eval', 'held_out', 'nowhere/0006R0_*.png', 'configs/_base_/palettes/toy_7.json'],
+     'nowhere/0006R0_*.png: --eval held_out: no label maps there'),
+])
+def test_trainer_refuses_bad_options_before_training(option, message, cpu_env, repo_root,
+                                                     tmp_path):
+    out = tmp_path / 'vq.pth'
+    result = _run([sys.executable, 'tools/train_maskige_vqvae.py', '--out', str(out),
+                   '--procedural', 'configs/_base_/palettes/toy_7.json', '--steps', '5']
+                  + option, cpu_env, repo_root)
+    assert result.returncode != 0 and message in result.stderr
+    assert not out.exists()

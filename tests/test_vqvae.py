@@ -1,9 +1,13 @@
 """The VQ-VAE interface, FSQ, and the project's MaskigeVQVAE (built, saved, loaded, frozen)."""
+import cv2
+import numpy as np
 import pytest
 import torch
 
+from gss.maskige import Maskige
 from gss.models.vqvae import FrozenVQVAE, MaskigeVQVAE
 from gss.models.vqvae.fsq import FSQ
+from gss.models.vqvae.maskige_vqvae_trainer import MaskSource, procedural_layout, read_label_maps
 from gss.registry import VQVAES
 
 SMALL = dict(hidden_channels=16, num_blocks=1, fsq_levels=(4, 3, 2))
@@ -81,7 +85,6 @@ def test_nhwc_weights_give_the_codes_and_maskiges_of_nchw_ones():
     the same codes as with plain NCHW weights, on a piecewise-constant maskige."""
     import os.path as osp
 
-    from gss.maskige import Maskige
     from tests.conftest import REPO_ROOT
 
     model = MaskigeVQVAE(checkpoint=osp.join(REPO_ROOT, 'checkpoints/maskige_vqvae_camvid.pth'))
@@ -105,7 +108,6 @@ def test_nhwc_weights_give_the_codes_and_maskiges_of_nchw_ones():
 def _camvid_maskige(seed: int = 0):
     import os.path as osp
 
-    from gss.maskige import Maskige
     from tests.conftest import REPO_ROOT
 
     gen = torch.Generator().manual_seed(seed)
@@ -158,3 +160,54 @@ def test_float32_precision_stays_float32_inside_autocast_and_auto_follows_the_de
         assert torch.equal(auto.decode(tokens), expected)
     with pytest.raises(ValueError, match="precision='float16'; use one of float32, bfloat16"):
         MaskigeVQVAE(precision='float16', **SMALL)
+
+
+# ---------------------------------------------------------------- the trainer's training data
+def _write_label_maps(folder, names):
+    folder.mkdir()
+    for i, name in enumerate(names):
+        cv2.imwrite(str(folder / name), np.full((4, 6), i, np.uint8))
+
+
+def test_label_maps_come_from_a_folder_or_a_glob_pattern(tmp_path):
+    folder = tmp_path / 'annot'
+    _write_label_maps(folder, ['0001TP_1.png', '0006R0_1.png', '0006R0_2.png', '0016E5_1.png'])
+    assert [int(m[0, 0]) for m in read_label_maps(str(folder))] == [0, 1, 2, 3]
+    # a whole sequence in or out: the way one is held out as unseen data
+    assert [int(m[0, 0]) for m in read_label_maps(f'{folder}/0006R0_*.png')] == [1, 2]
+    assert [int(m[0, 0]) for m in read_label_maps(f'{folder}/00??[TE]*.png')] == [0, 3]
+    with pytest.raises(FileNotFoundError, match=r'no label maps match .*annot/Seq05VD_\*\.png'):
+        read_label_maps(f'{folder}/Seq05VD_*.png')
+    with pytest.raises(FileNotFoundError, match=r'no label maps match .*empty/\*\.png'):
+        (tmp_path / 'empty').mkdir()
+        read_label_maps(str(tmp_path / 'empty'))
+
+
+def test_procedural_objects_add_shapes_and_zero_keeps_the_old_layouts():
+    plain = [procedural_layout(np.random.default_rng(s), 64, 11) for s in range(20)]
+    same = [procedural_layout(np.random.default_rng(s), 64, 11, max_objects=0)
+            for s in range(20)]
+    assert all((a == b).all() for a, b in zip(plain, same))
+    with_objects = [procedural_layout(np.random.default_rng(s), 64, 11, max_objects=8)
+                    for s in range(20)]
+    changed = [(a != b).mean() for a, b in zip(plain, with_objects)]
+    # every layout gets at least one shape; most shapes are small (a few % of the crop)
+    assert sum(c > 0 for c in changed) >= 18 and 0.005 < float(np.median(changed)) < 0.5
+    values = np.unique(np.concatenate([m.ravel() for m in with_objects]))
+    assert set(values.tolist()) <= set(range(11)) | {255}
+
+
+def test_real_label_maps_are_resized_by_a_factor_from_the_scale_range():
+    stripes = np.tile(np.arange(60) % 2, (60, 1)).astype(np.uint8)  # 1-pixel vertical stripes
+    palette = 'configs/_base_/palettes/camvid_11.json'
+
+    def run_lengths(scale):
+        source = MaskSource(Maskige(palette), [stripes], boundary_crop_prob=0.0,
+                            scale_range=(scale, scale))
+        row = source.sample(np.random.default_rng(0), 32)[5].astype(int)
+        cuts = np.flatnonzero(np.diff(row)) + 1
+        return set(np.diff(cuts).tolist())
+
+    assert run_lengths(1.0) == {1}
+    assert run_lengths(2.0) == {2}
+    assert run_lengths(3.0) == {3}

@@ -2,6 +2,7 @@
 
     python tools/train_maskige_vqvae.py --out checkpoints/maskige_vqvae.pth \
         --source LABEL_DIR PALETTE.json [WEIGHT] ...   # real label maps, painted with PALETTE
+                                                        # (LABEL_DIR: a folder or a glob pattern)
         --procedural PALETTE.json [WEIGHT] ...          # generated layouts, painted with PALETTE
         --eval NAME LABEL_DIR PALETTE.json ...          # stage-1 mIoU reported at the end
 
@@ -23,7 +24,8 @@ from gss.checkpoints import save_atomically  # noqa: E402
 from gss.maskige import Maskige  # noqa: E402
 from gss.models.vqvae.maskige_vqvae import DEFAULT_ARCH, MaskigeVQVAE  # noqa: E402
 from gss.models.vqvae.maskige_vqvae_trainer import (MaskSource, evaluate_on_folder,  # noqa: E402
-                                                    read_label_maps, train_maskige_vqvae)
+                                                    label_map_paths, read_label_maps,
+                                                    train_maskige_vqvae)
 
 
 def parse_args() -> argparse.Namespace:
@@ -36,6 +38,13 @@ def parse_args() -> argparse.Namespace:
                         metavar='ARG', help='PALETTE.json [WEIGHT]')
     parser.add_argument('--eval', nargs=3, action='append', default=[],
                         metavar=('NAME', 'LABEL_DIR', 'PALETTE'))
+    parser.add_argument('--scale-range', type=float, nargs=2, default=[0.5, 1.5],
+                        metavar=('LOW', 'HIGH'),
+                        help='real label maps are resized by a log-uniform factor in this range '
+                             '(nearest neighbour) before cropping')
+    parser.add_argument('--procedural-objects', type=int, default=0, metavar='N',
+                        help='add 1 to N object shapes (upright ellipses, boxes, polygons) to '
+                             'each procedural layout; 0: regions, lines and discs only')
     parser.add_argument('--steps', type=int, default=2000)
     parser.add_argument('--batch-size', type=int, default=16)
     parser.add_argument('--crop', type=int, default=64, help='label crop side (before 2x)')
@@ -75,15 +84,21 @@ def build_sources(args: argparse.Namespace):
     for values in args.source:
         if len(values) not in (2, 3):
             sys.exit('--source takes LABEL_DIR PALETTE.json [WEIGHT]')
-        sources.append(MaskSource(Maskige(values[1]), read_label_maps(values[0])))
+        sources.append(MaskSource(Maskige(values[1]), read_label_maps(values[0]),
+                                  scale_range=tuple(args.scale_range)))
         weights.append(_weight(values, 2, '--source'))
     for values in args.procedural:
         if len(values) not in (1, 2):
             sys.exit('--procedural takes PALETTE.json [WEIGHT]')
-        sources.append(MaskSource(Maskige(values[0])))
+        sources.append(MaskSource(Maskige(values[0]), max_objects=args.procedural_objects))
         weights.append(_weight(values, 1, '--procedural'))
     if not sources:
         sys.exit('give at least one --source or --procedural')
+    low, high = args.scale_range
+    if not 0 < low <= high:
+        sys.exit(f'--scale-range: need 0 < LOW <= HIGH, got {low} {high}')
+    if args.procedural_objects < 0:
+        sys.exit(f'--procedural-objects: need N >= 0, got {args.procedural_objects}')
     return sources, weights
 
 
@@ -97,8 +112,9 @@ def main() -> None:
         # or folder now, before any training time is spent.
         eval_palettes = {name: Maskige(palette) for name, _, palette in args.eval}
         for name, folder, _ in args.eval:
-            if not osp.isdir(folder):
-                raise FileNotFoundError(f'{folder}: --eval {name} label folder not found')
+            if not label_map_paths(folder):
+                raise FileNotFoundError(f'{folder}: --eval {name}: no label maps there (a '
+                                        'folder of *.png or a glob pattern)')
     except (FileNotFoundError, ValueError) as err:
         sys.exit(f'train_maskige_vqvae: {err}')
     try:

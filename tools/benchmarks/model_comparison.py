@@ -115,15 +115,15 @@ def logged_records(work_dir: str) -> List[dict]:
     return records
 
 
-def training_scalars(work_dir: str) -> List[dict]:
-    """Every training record mmengine logged in ``work_dir`` (all sessions of a resumed run)."""
-    return [r for r in logged_records(work_dir) if 'loss' in r]
+def training_scalars(records: List[dict]) -> List[dict]:
+    """The training records among ``logged_records(work_dir)``."""
+    return [r for r in records if 'loss' in r]
 
 
-def validation_curve(work_dir: str) -> List[List[float]]:
-    """[iteration, mIoU] of every validation mmengine logged in ``work_dir`` during training,
-    by iteration; a validation repeated by a resumed session counts once (its latest)."""
-    curve = dict((r['step'], r['mIoU']) for r in logged_records(work_dir) if 'mIoU' in r)
+def validation_curve(records: List[dict]) -> List[List[float]]:
+    """[iteration, mIoU] of every validation among ``logged_records(work_dir)``, by iteration;
+    a validation repeated by a resumed session counts once (its latest)."""
+    curve = dict((r['step'], r['mIoU']) for r in records if 'mIoU' in r)
     return [[step, curve[step]] for step in sorted(curve)]
 
 
@@ -242,7 +242,7 @@ class Comparison:
             return None
         result = RunResult(**_read_json(path, {}))
         if not result.val_curve:
-            result.val_curve = validation_curve(self.run_dir(name))
+            result.val_curve = validation_curve(logged_records(self.run_dir(name)))
         return result
 
     def evaluate(self, name: str, config: str, checkpoint: str, prefix: str) -> tuple:
@@ -291,7 +291,8 @@ class Comparison:
         exported = export_checkpoint(final, self.exported_path(run), merge_into)
         test_cmd, miou, class_iou, test_seconds, _ = self.evaluate(run.name, run.config,
                                                                    exported, prefix)
-        records = training_scalars(work_dir)
+        logged = logged_records(work_dir)
+        records = training_scalars(logged)
         times = [r['time'] for r in records if 'time' in r]
         gpu_memory = [r['memory'] for r in records if 'memory' in r]
         peak, kind = (max(gpu_memory), 'GPU') if gpu_memory else (peak_train, 'RSS')
@@ -305,7 +306,7 @@ class Comparison:
             train_command=' '.join(_relative(train_cmd)),
             test_command=' '.join(_relative(test_cmd)),
             train_log_tail=[_summary(r) for r in records[-2:]],
-            val_curve=validation_curve(work_dir))
+            val_curve=validation_curve(logged))
         save_atomically(asdict(result), self.result_path(run), as_json=True)
         return result
 

@@ -20,7 +20,7 @@ import math
 import os.path as osp
 import time
 from dataclasses import dataclass
-from typing import Callable, List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -35,22 +35,38 @@ from gss.models.vqvae.maskige_vqvae import MaskigeVQVAE
 from gss.stage1 import IGNORE_INDEX, reconstruction_iou
 
 
-def read_label_maps(folder: str, suffix: str = '.png',
+def label_map_paths(folder_or_pattern: str, suffix: str = '.png') -> List[str]:
+    """The label map files of a folder (``*suffix``) or of a glob pattern, sorted by name.
+
+    A pattern selects part of a folder, e.g. one CamVid sequence (``trainannot/0006R0_*.png``),
+    so that a whole sequence can be held out of training and used as unseen data.
+    """
+    if osp.isdir(folder_or_pattern):
+        return sorted(glob.glob(osp.join(folder_or_pattern, f'*{suffix}')))
+    return sorted(p for p in glob.glob(folder_or_pattern) if osp.isfile(p))
+
+
+def read_label_maps(folder_or_pattern: str, suffix: str = '.png',
                     limit: Optional[int] = None) -> List[np.ndarray]:
-    """The single-channel label maps of a folder (the first ``limit`` by name), as arrays."""
-    paths = sorted(glob.glob(osp.join(folder, f'*{suffix}')))[:limit]
+    """The single-channel label maps of a folder or glob pattern (the first ``limit`` by
+    name), as arrays."""
+    paths = label_map_paths(folder_or_pattern, suffix)[:limit]
     if not paths:
-        raise FileNotFoundError(f'no *{suffix} label maps in {folder}')
+        what = folder_or_pattern if glob.has_magic(folder_or_pattern) else \
+            osp.join(folder_or_pattern, f'*{suffix}')
+        raise FileNotFoundError(f'no label maps match {what}')
     labels = [cv2.imread(p, cv2.IMREAD_UNCHANGED) for p in paths]
     unreadable = [p for p, label in zip(paths, labels) if label is None or label.ndim != 2]
     if unreadable:
         raise InputError(f'{unreadable[0]}: not a single-channel label map (of {len(unreadable)} '
-                         f'in {folder}); replace or remove it')
+                         f'in {folder_or_pattern}); replace or remove it')
     return labels
 
 
-def procedural_layout(rng: np.random.Generator, size: int, num_classes: int) -> np.ndarray:
-    """A random (size, size) label map: Voronoi regions, thin lines and blobs, some ignore."""
+def procedural_layout(rng: np.random.Generator, size: int, num_classes: int,
+                      max_objects: int = 0) -> np.ndarray:
+    """A random (size, size) label map: Voronoi regions, thin lines and blobs, some ignore,
+    then up to ``max_objects`` object shapes (:func:`draw_objects`)."""
     seeds = rng.uniform(0, size, size=(int(rng.integers(2, 9)), 2))
     yy, xx = np.mgrid[0:size, 0:size]
     warp = rng.normal(0, size / 12, size=(2, 4, 4)).astype(np.float32)
@@ -70,7 +86,41 @@ def procedural_layout(rng: np.random.Generator, size: int, num_classes: int) -> 
     if rng.random() < 0.3:
         centre = tuple(int(v) for v in rng.integers(0, size, size=2))
         cv2.circle(label, centre, int(rng.integers(2, 10)), IGNORE_INDEX, -1)
+    if max_objects:
+        draw_objects(label, rng, int(rng.integers(1, max_objects + 1)), num_classes)
     return label
+
+
+def draw_objects(label: np.ndarray, rng: np.random.Generator, count: int,
+                 num_classes: int) -> None:
+    """Paint ``count`` object-like shapes into ``label`` in place.
+
+    Real masks hold objects that Voronoi cells, lines and discs do not look like: upright
+    people and cyclists (tall ellipses, often touching or overlapping one another), signs on
+    poles, cars (boxes at any angle), each 2 to ~30 pixels across. A tokeniser that has only
+    seen the training split's objects learns their layouts; these teach it the shapes.
+    """
+    size = label.shape[0]
+    for _ in range(count):
+        cls = int(rng.integers(0, num_classes))
+        centre = rng.uniform(0, size, size=2)
+        height = float(np.exp(rng.uniform(np.log(2), np.log(max(3, size / 2)))))
+        width = height * float(np.exp(rng.uniform(np.log(0.2), np.log(1.5))))
+        angle = float(rng.normal(0, 15)) if rng.random() < 0.7 else float(rng.uniform(0, 180))
+        kind = rng.random()
+        if kind < 0.45:  # upright figure
+            cv2.ellipse(label, (int(centre[1]), int(centre[0])),
+                        (max(1, int(width / 2)), max(1, int(height / 2))), angle, 0, 360, cls, -1)
+        elif kind < 0.75:  # box
+            box = cv2.boxPoints(((float(centre[1]), float(centre[0])), (width, height), angle))
+            cv2.fillPoly(label, [np.round(box).astype(np.int32)], cls)
+        else:  # irregular polygon
+            corners = int(rng.integers(3, 8))
+            theta = np.sort(rng.uniform(0, 2 * np.pi, corners))
+            radius = rng.uniform(0.4, 1.0, corners) * height / 2
+            points = np.stack([centre[1] + radius * np.cos(theta) * width / height,
+                               centre[0] + radius * np.sin(theta)], 1)
+            cv2.fillPoly(label, [np.round(points).astype(np.int32)], cls)
 
 
 def boundary_pixels(label: np.ndarray) -> np.ndarray:
@@ -88,12 +138,14 @@ class MaskSource:
     maskige: Maskige
     label_maps: Optional[List[np.ndarray]] = None  # None: procedural layouts
     boundary_crop_prob: float = 0.8
+    scale_range: Tuple[float, float] = (0.5, 1.5)  # real maps are resized by a log-uniform factor
+    max_objects: int = 0  # procedural layouts: object shapes added to each (draw_objects)
 
     def sample(self, rng: np.random.Generator, crop: int) -> np.ndarray:
         if self.label_maps is None:
-            return procedural_layout(rng, crop, self.maskige.num_classes)
+            return procedural_layout(rng, crop, self.maskige.num_classes, self.max_objects)
         label = self.label_maps[int(rng.integers(len(self.label_maps)))]
-        scale = float(np.exp(rng.uniform(np.log(0.5), np.log(1.5))))
+        scale = float(np.exp(rng.uniform(*np.log(self.scale_range))))
         if abs(scale - 1) > 0.05:
             label = cv2.resize(label, None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST)
         if rng.random() < 0.5:
@@ -192,8 +244,8 @@ def train_maskige_vqvae(model: MaskigeVQVAE, sources: Sequence[MaskSource],
 def evaluate_on_folder(model: MaskigeVQVAE, maskige: Maskige, folder: str,
                        label_transform: Optional[Callable[[np.ndarray], np.ndarray]] = None,
                        limit: Optional[int] = None) -> dict:
-    """Stage-1 reconstruction IoU of ``model`` on the label maps of ``folder`` (the first
-    ``limit`` of them, sorted by name, if given)."""
+    """Stage-1 reconstruction IoU of ``model`` on the label maps of ``folder`` (a folder or a
+    glob pattern; the first ``limit`` of them, sorted by name, if given)."""
     masks = []
     for label in read_label_maps(folder, limit=limit):
         if label_transform is not None:

@@ -4,8 +4,11 @@
 
 Prints the palette (K class colours, then the ignore colour) and its minimum / mean pairwise
 distance next to the original GSS generator's (jittered grid, median over seeds). With
-``--vqvae CKPT_OR_CONFIG --data CONFIG --refine N`` it then re-colours, N times, the class that
-the VQ-VAE reconstructs worst and keeps a change only if mIoU improves.
+``--assign-from LABELS`` (a folder of label maps or a glob pattern) it then reorders which class
+gets which colour, so that blends of classes that touch in those maps do not decode as a third
+class (``gss/palette_assignment.py``). With ``--vqvae CKPT_OR_CONFIG --data CONFIG --refine N``
+it then re-colours, N times, the class that the VQ-VAE reconstructs worst and keeps a change
+only if mIoU improves.
 """
 import argparse
 import json
@@ -31,6 +34,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--out', help='write the palette to this JSON file')
     parser.add_argument('--baseline-seeds', type=int, default=101,
                         help='runs of the original generator to take the median over')
+    parser.add_argument('--assign-from', metavar='LABELS',
+                        help='label maps (a folder of *.png or a glob pattern) whose class '
+                             'boundaries decide which class gets which colour')
     parser.add_argument('--vqvae', help='MaskigeVQVAE checkpoint or VQ-VAE config, for --refine')
     parser.add_argument('--data', help='dataset config whose val label maps --refine uses')
     parser.add_argument('--refine', type=int, default=0, help='re-colouring rounds')
@@ -48,6 +54,8 @@ def main() -> None:
     ours = palette_stats(palette[:-1])
     to_ignore = float(np.sqrt(((palette[:-1] - palette[-1]) ** 2).sum(1)).min())
     original = original_method_stats(args.num_classes, args.baseline_seeds)
+    if args.assign_from:
+        palette = assign_from_label_maps(palette, args.assign_from)
     if args.refine:
         from gss.palette_refinement import refine_palette_with_vqvae
         if not (args.vqvae and args.data):
@@ -69,6 +77,22 @@ def main() -> None:
         with open(args.out, 'w') as f:
             json.dump(palette.tolist(), f)
         print(f'wrote {args.out}')
+
+
+def assign_from_label_maps(palette: np.ndarray, labels: str) -> np.ndarray:
+    """Reorder the class colours by the class boundaries of ``labels``; print the change."""
+    from gss.models.vqvae.maskige_vqvae_trainer import label_map_paths, read_label_maps
+    from gss.palette_assignment import assign_colours, boundary_statistics
+    try:
+        maps = read_label_maps(labels)
+    except (FileNotFoundError, ValueError) as err:
+        sys.exit(f'posterior_learning: --assign-from: {err}')
+    adjacency, areas = boundary_statistics(maps, len(palette) - 1)
+    palette, before, after = assign_colours(palette, adjacency, areas)
+    print(f'class-to-colour assignment from {len(label_map_paths(labels))} label maps: '
+          f'expected blend damage {before:.3f} -> {after:.3f} ({before / max(after, 1e-12):.1f}x '
+          f'less)')
+    return palette
 
 
 if __name__ == '__main__':

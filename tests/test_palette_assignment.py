@@ -1,0 +1,70 @@
+"""Which class gets which colour: boundary statistics, blends that land on a third class, the
+search, and the shipped CamVid palette it produced."""
+import json
+import os.path as osp
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from gss.palette_assignment import (assign_colours, assignment_cost, blend_confusions,
+                                    boundary_statistics)
+
+BLACK, WHITE, GREY, RED = (0, 0, 0), (255, 255, 255), (128, 128, 128), (255, 0, 0)
+
+
+def test_boundary_statistics_count_touching_pairs_and_areas():
+    label = np.array([[0, 0, 1],
+                      [0, 2, 1],
+                      [9, 9, 1]], np.uint8)  # 9: outside [0, 3), ignore
+    adjacency, areas = boundary_statistics([label, label], num_classes=3)
+    assert areas.tolist() == [6, 6, 2, 4]
+    assert adjacency[0, 1] == adjacency[1, 0] == 2  # (0,0)-(0,1)... once per map, twice
+    assert adjacency[0, 2] == 4 and adjacency[1, 2] == 2 and adjacency[2, 3] == 2
+    assert adjacency[0, 3] == 2 and adjacency[1, 3] == 2
+    assert np.diag(adjacency).sum() == 0
+
+
+def test_the_midpoint_of_black_and_white_decodes_as_grey():
+    rows = blend_confusions(np.array([BLACK, WHITE, GREY, RED]))
+    black_white = rows[(rows[:, 0] == 0) & (rows[:, 1] == 1)]
+    # of the blends at 0.2, 0.3, ..., 0.8, those from 0.3 to 0.7 (64 < value < 191) are
+    # nearer grey than black or white
+    assert black_white[:, 2].tolist() == [2] and black_white[0, 3] == pytest.approx(5 / 7)
+    assert not ((rows[:, 2] == 3).any())  # the ignore colour is never a decoded class
+
+
+def test_search_takes_the_midpoint_colour_away_from_the_classes_that_touch():
+    colours = np.array([BLACK, WHITE, GREY, RED])
+    adjacency = np.zeros((4, 4))
+    adjacency[0, 1] = adjacency[1, 0] = 1000  # classes 0 and 1 share long boundaries
+    areas = np.array([1000, 1000, 10, 0])  # class 2 is rare: its false positives cost most
+    reordered, before, after = assign_colours(colours, adjacency, areas)
+    assert before > 0 and after == 0
+    assert reordered[2].tolist() != list(GREY) and reordered[3].tolist() == list(RED)
+    assert sorted(map(tuple, reordered.tolist())) == sorted([BLACK, WHITE, GREY, RED])
+    order = [reordered.tolist().index(list(c)) for c in colours.tolist()]
+    assert assignment_cost(np.argsort(order), blend_confusions(colours), adjacency,
+                           areas) == pytest.approx(after)
+
+
+CAMVID = osp.join(osp.dirname(__file__), '..', '..', 'shared', 'datasets', 'camvid')
+
+
+@pytest.mark.slow
+def test_tool_reproduces_the_shipped_blend_aware_camvid_palette(repo_root, tmp_path):
+    if not osp.isdir(CAMVID):
+        pytest.skip(f'{CAMVID}: CamVid development copy not present')
+    out = tmp_path / 'palette.json'
+    result = subprocess.run(
+        [sys.executable, 'tools/posterior_learning.py', '--num_classes', '11', '--assign-from',
+         f'{CAMVID}/trainannot/00??[TE]*.png', '--out', str(out), '--baseline-seeds', '3'],
+        cwd=repo_root, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert 'class-to-colour assignment from 266 label maps' in result.stdout
+    shipped = json.load(open(osp.join(repo_root, 'configs/_base_/palettes/'
+                                      'camvid_11_blend-aware.json')))
+    assert json.loads(out.read_text()) == shipped
+    plain = json.load(open(osp.join(repo_root, 'configs/_base_/palettes/camvid_11.json')))
+    assert sorted(shipped) == sorted(plain) and shipped != plain  # same colours, new order

@@ -303,7 +303,9 @@ def test_converted_head_computes_the_released_head(released, converted):
         head.projection_l2_axis = 'channels'  # the paper's normalisation: other logits
         per_pixel = head(feats)
     assert ours.shape == (1, CLASSES, h, w)
-    assert torch.allclose(ours, reference, atol=1e-5), (ours - reference).abs().max()
+    # 1e-4: float32 sums in another order (thread count, load) moved it by 2.3e-5 once; the
+    # other normalisation below differs by more than 1e-3.
+    assert torch.allclose(ours, reference, atol=1e-4), (ours - reference).abs().max()
     assert (per_pixel - reference).abs().max() > 1e-3
 
 

@@ -17,7 +17,7 @@ by the neighbours'). A local search over swaps minimises it.
 from __future__ import annotations
 
 import itertools
-from typing import Iterable, Tuple
+from typing import Iterable, Optional, Tuple
 
 import numpy as np
 
@@ -72,14 +72,18 @@ def assignment_cost(order: np.ndarray, confusions: np.ndarray, adjacency: np.nda
 
 
 def assign_colours(colours: np.ndarray, adjacency: np.ndarray, areas: np.ndarray,
-                   restarts: int = 20, seed: int = 0) -> Tuple[np.ndarray, float, float]:
+                   restarts: Optional[int] = None,
+                   seed: int = 0) -> Tuple[np.ndarray, float, float]:
     """Reorder the K class colours of ``colours`` (K+1 rows, ignore last and fixed) to minimise
     :func:`assignment_cost`. Returns (the reordered colours, the cost before, the cost after).
 
-    Swap-based local search from the given order and from ``restarts`` random ones."""
+    Swap-based local search from the given order and from ``restarts`` random ones (default:
+    20 up to K = 32, else 1: one pass over all swaps takes ~8 s at K = 150 on this CPU)."""
     colours = np.asarray(colours)
     confusions = blend_confusions(colours)
     k = len(colours) - 1
+    if restarts is None:
+        restarts = 20 if k <= 32 else 1
     identity = np.arange(k + 1)
     before = assignment_cost(identity, confusions, adjacency, areas)
     rng = np.random.default_rng(seed)

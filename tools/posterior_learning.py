@@ -81,7 +81,7 @@ def main() -> None:
 
 def assign_from_label_maps(palette: np.ndarray, labels: str) -> np.ndarray:
     """Reorder the class colours by the class boundaries of ``labels``; print the change."""
-    from gss.models.vqvae.maskige_vqvae_trainer import label_map_paths, read_label_maps
+    from gss.models.vqvae.maskige_vqvae_trainer import read_label_maps
     from gss.palette_assignment import assign_colours, boundary_statistics
     try:
         maps = read_label_maps(labels)
@@ -89,7 +89,7 @@ def assign_from_label_maps(palette: np.ndarray, labels: str) -> np.ndarray:
         sys.exit(f'posterior_learning: --assign-from: {err}')
     adjacency, areas = boundary_statistics(maps, len(palette) - 1)
     palette, before, after = assign_colours(palette, adjacency, areas)
-    print(f'class-to-colour assignment from {len(label_map_paths(labels))} label maps: '
+    print(f'class-to-colour assignment from {len(maps)} label maps: '
           f'expected blend damage {before:.3f} -> {after:.3f} ({before / max(after, 1e-12):.1f}x '
           f'less)')
     return palette

@@ -80,6 +80,12 @@ def _weight(values: list, index: int, option: str) -> float:
 
 
 def build_sources(args: argparse.Namespace):
+    # Option values first: reading the label maps can take a while.
+    low, high = args.scale_range
+    if not 0 < low <= high:
+        sys.exit(f'--scale-range: need 0 < LOW <= HIGH, got {low} {high}')
+    if args.procedural_objects < 0:
+        sys.exit(f'--procedural-objects: need N >= 0, got {args.procedural_objects}')
     sources, weights = [], []
     for values in args.source:
         if len(values) not in (2, 3):
@@ -94,11 +100,6 @@ def build_sources(args: argparse.Namespace):
         weights.append(_weight(values, 1, '--procedural'))
     if not sources:
         sys.exit('give at least one --source or --procedural')
-    low, high = args.scale_range
-    if not 0 < low <= high:
-        sys.exit(f'--scale-range: need 0 < LOW <= HIGH, got {low} {high}')
-    if args.procedural_objects < 0:
-        sys.exit(f'--procedural-objects: need N >= 0, got {args.procedural_objects}')
     return sources, weights
 
 

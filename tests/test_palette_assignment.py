@@ -68,3 +68,24 @@ def test_tool_reproduces_the_shipped_blend_aware_camvid_palette(repo_root, tmp_p
     assert json.loads(out.read_text()) == shipped
     plain = json.load(open(osp.join(repo_root, 'configs/_base_/palettes/camvid_11.json')))
     assert sorted(shipped) == sorted(plain) and shipped != plain  # same colours, new order
+
+
+def test_blurred_boundaries_decode_as_a_third_class_only_with_the_old_camvid_order(
+        monkeypatch, repo_root):
+    """tools/benchmarks/palette_blending.py: a sky | tree boundary, blurred, paints a line of
+    pedestrian with camvid_11.json (pedestrian is their midpoint) and none with the blend-aware
+    order; without blur both reconstruct exactly."""
+    from gss.maskige import Maskige
+    monkeypatch.syspath_prepend(osp.join(repo_root, 'tools', 'benchmarks'))
+    from palette_blending import blurred_reconstruction_iou
+    sky_tree = np.zeros((32, 32), np.uint8)
+    sky_tree[:, 16:] = 5
+    palettes = osp.join(repo_root, 'configs', '_base_', 'palettes')
+    old = Maskige(osp.join(palettes, 'camvid_11.json'))
+    new = Maskige(osp.join(palettes, 'camvid_11_blend-aware.json'))
+    for maskige in (old, new):
+        assert blurred_reconstruction_iou(maskige, [sky_tree], sigma=0.3).miou() == 100.0
+    pedestrian_old = blurred_reconstruction_iou(old, [sky_tree], sigma=2.0)
+    pedestrian_new = blurred_reconstruction_iou(new, [sky_tree], sigma=2.0)
+    assert pedestrian_old.union[9] > 0 and pedestrian_old.intersection[9] == 0
+    assert pedestrian_new.union[9] == 0 and pedestrian_new.miou() == 100.0

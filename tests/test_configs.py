@@ -116,17 +116,14 @@ SHIPPED_MODELS = sorted(glob.glob(osp.join(REPO_ROOT, 'checkpoints', '*', '*.pth
 def test_shipped_checkpoint_loads_strictly_into_the_model_of_its_config(path):
     """The documented `tools/test.py CONFIG CHECKPOINT` pairs a checkpoint with the config of the
     same name: a renamed config, a changed head or a stale export must fail here, not there."""
-    from mmseg.registry import MODELS
+    from gss.apis import init_model
     name = osp.splitext(osp.basename(path))[0]
     configs = [p for p in LEAF_CONFIGS if osp.splitext(osp.basename(p))[0] == name]
     assert len(configs) == 1, f'{path}: no config (or several) named {name}.py'
     assert osp.getsize(path) < 25e6, f'{path}: shipped checkpoints stay under 25 MB'
     state = torch.load(path, map_location='cpu', weights_only=True)  # a plain state dict
     assert {v.dtype for v in state.values() if v.is_floating_point()} == {torch.float16}
-    cfg = Config.fromfile(configs[0])
-    cfg.model.backbone.pop('pretrained', None)
-    model = MODELS.build(cfg.model)
-    model.load_state_dict(state, strict=True)
+    init_model(configs[0], path, device='cpu')  # strict: raises on a missing or extra weight
 
 
 FTW_CONFIGS = [p for p in LEAF_CONFIGS if osp.basename(p).startswith('gss-ftw_')]

@@ -23,9 +23,8 @@ import torch  # noqa: E402
 from gss.checkpoints import save_atomically  # noqa: E402
 from gss.maskige import Maskige  # noqa: E402
 from gss.models.vqvae.maskige_vqvae import DEFAULT_ARCH, MaskigeVQVAE  # noqa: E402
-from gss.models.vqvae.maskige_vqvae_trainer import (MaskSource, evaluate_on_folder,  # noqa: E402
-                                                    label_map_paths, read_label_maps,
-                                                    train_maskige_vqvae)
+from gss.models.vqvae.maskige_vqvae_trainer import (  # noqa: E402
+    MaskSource, evaluate_on_label_maps, label_map_paths, read_label_maps, train_maskige_vqvae)
 
 
 def parse_args() -> argparse.Namespace:
@@ -112,9 +111,9 @@ def main() -> None:
         # The --eval sets are used after training (and at every check): refuse a bad palette
         # or folder now, before any training time is spent.
         eval_palettes = {name: Maskige(palette) for name, _, palette in args.eval}
-        for name, folder, _ in args.eval:
-            if not label_map_paths(folder):
-                raise FileNotFoundError(f'{folder}: --eval {name}: no label maps there (a '
+        for name, labels, _ in args.eval:
+            if not label_map_paths(labels):
+                raise FileNotFoundError(f'{labels}: --eval {name}: no label maps there (a '
                                         'folder of *.png or a glob pattern)')
     except (FileNotFoundError, ValueError) as err:
         sys.exit(f'train_maskige_vqvae: {err}')
@@ -134,9 +133,9 @@ def main() -> None:
     def periodic_check(step: int) -> str:
         line = f'step {step}: saved {args.out}'
         if args.eval:
-            name, folder, _ = args.eval[0]
-            result = evaluate_on_folder(model, eval_palettes[name], folder,
-                                        limit=args.eval_images)
+            name, labels, _ = args.eval[0]
+            result = evaluate_on_label_maps(model, eval_palettes[name], labels,
+                                            limit=args.eval_images)
             checks.append(dict(step=step, name=name, miou=result['miou']))
             line = (f'step {step}: stage-1 mIoU on {args.eval_images} label maps of {name}: '
                     f'{result["miou"]:.2f}; saved {args.out}')
@@ -152,8 +151,8 @@ def main() -> None:
     train_s = time.time() - start
     model.round_weights_to_fp16()
     evaluation = {}
-    for name, folder, _ in args.eval:
-        result = evaluate_on_folder(model, eval_palettes[name], folder)
+    for name, labels, _ in args.eval:
+        result = evaluate_on_label_maps(model, eval_palettes[name], labels)
         evaluation[name] = result
         per_class = ' '.join(f'{v:.1f}' for v in result['per_class_iou'])
         print(f'stage-1 reconstruction on {name} ({result["images"]} label maps): '

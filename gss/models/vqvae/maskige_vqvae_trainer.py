@@ -242,13 +242,13 @@ def train_maskige_vqvae(model: MaskigeVQVAE, sources: Sequence[MaskSource],
     return history
 
 
-def evaluate_on_folder(model: MaskigeVQVAE, maskige: Maskige, folder: str,
-                       label_transform: Optional[Callable[[np.ndarray], np.ndarray]] = None,
-                       limit: Optional[int] = None) -> dict:
-    """Stage-1 reconstruction IoU of ``model`` on the label maps of ``folder`` (a folder or a
+def evaluate_on_label_maps(model: MaskigeVQVAE, maskige: Maskige, labels: str,
+                           label_transform: Optional[Callable[[np.ndarray], np.ndarray]] = None,
+                           limit: Optional[int] = None) -> dict:
+    """Stage-1 reconstruction IoU of ``model`` on the label maps ``labels`` names (a folder or a
     glob pattern; the first ``limit`` of them, sorted by name, if given)."""
     masks = []
-    for label in read_label_maps(folder, limit=limit):
+    for label in read_label_maps(labels, limit=limit):
         if label_transform is not None:
             label = label_transform(label)
         masks.append(torch.from_numpy(label.astype(np.int64)))

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from gss.palette_assignment import (assign_colours, assignment_cost, blend_confusions,
-                                    boundary_statistics)
+                                    boundary_statistics, neighbour_contrast)
 
 BLACK, WHITE, GREY, RED = (0, 0, 0), (255, 255, 255), (128, 128, 128), (255, 0, 0)
 
@@ -49,6 +49,40 @@ def test_search_takes_the_midpoint_colour_away_from_the_classes_that_touch():
                            areas) == pytest.approx(after)
 
 
+def test_neighbour_contrast_weighs_colour_distances_by_how_often_classes_touch():
+    colours = np.array([BLACK, WHITE, GREY, RED])
+    adjacency = np.zeros((4, 4))
+    adjacency[0, 1] = adjacency[1, 0] = 3
+    adjacency[0, 2] = adjacency[2, 0] = 1
+    black_white, black_grey = np.sqrt(3 * 255 ** 2), np.sqrt(3 * 128 ** 2)  # 441.7, 221.7
+    contrast = neighbour_contrast(np.arange(4), colours, adjacency)
+    assert contrast.tolist() == pytest.approx([(3 * black_white + black_grey) / 4, black_white,
+                                               black_grey, 0.0])
+    swapped = neighbour_contrast(np.array([0, 2, 1, 3]), colours, adjacency)  # 1 grey, 2 white
+    assert swapped[0] == pytest.approx((3 * black_grey + black_white) / 4)
+
+
+def test_a_class_that_keeps_its_contrast_holds_the_search_back():
+    """Without the constraint the search gives class 0 or 1 the grey (their blends then land on
+    no class) and halves class 0's contrast to class 1; keeping it leaves the blend damage."""
+    colours = np.array([BLACK, WHITE, GREY, RED])
+    adjacency = np.zeros((4, 4))
+    adjacency[0, 1] = adjacency[1, 0] = 1000
+    areas = np.array([1000, 1000, 10, 0])
+    free, before, after = assign_colours(colours, adjacency, areas)
+    kept, kept_before, kept_after = assign_colours(colours, adjacency, areas, keep_contrast=[0])
+    order_of = lambda reordered: np.array([colours.tolist().index(c)  # noqa: E731
+                                           for c in reordered.tolist()])
+    free_contrast = neighbour_contrast(order_of(free), colours, adjacency)[0]
+    assert min(abs(free_contrast - 221.70), abs(free_contrast - 219.97)) < 0.01  # grey-black/white
+    assert neighbour_contrast(order_of(kept), colours, adjacency)[0] == pytest.approx(441.7,
+                                                                                      abs=0.1)
+    assert after == 0 and kept_before == before > 0
+    assert kept_after == pytest.approx(before)
+    with pytest.raises(ValueError, match=r'keep_contrast.*\[0, 3\).*\[3\]'):
+        assign_colours(colours, adjacency, areas, keep_contrast=[3])  # 3 is ignore
+
+
 CAMVID = osp.join(osp.dirname(__file__), '..', '..', 'shared', 'datasets', 'camvid')
 
 
@@ -68,6 +102,25 @@ def test_tool_reproduces_the_shipped_blend_aware_camvid_palette(repo_root, tmp_p
     assert json.loads(out.read_text()) == shipped
     plain = json.load(open(osp.join(repo_root, 'configs/_base_/palettes/camvid_11.json')))
     assert sorted(shipped) == sorted(plain) and shipped != plain  # same colours, new order
+
+
+@pytest.mark.slow
+def test_tool_reproduces_the_shipped_thin_contrast_camvid_palette(repo_root, tmp_path):
+    """--keep-contrast 2: pole keeps its contrast (347 -> 346 instead of 236 in the blend-aware
+    order) for 2.3x the blend damage of the blend-aware order (0.392 against 0.174)."""
+    if not osp.isdir(CAMVID):
+        pytest.skip(f'{CAMVID}: CamVid development copy not present')
+    out = tmp_path / 'palette.json'
+    result = subprocess.run(
+        [sys.executable, 'tools/posterior_learning.py', '--num_classes', '11', '--assign-from',
+         f'{CAMVID}/trainannot/00??[TE]*.png', '--keep-contrast', '2', '--out', str(out),
+         '--baseline-seeds', '3'], cwd=repo_root, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert 'expected blend damage 1.923 -> 0.392' in result.stdout
+    assert 'class 2: colour contrast to its neighbours 347 -> 346' in result.stdout
+    shipped = json.load(open(osp.join(repo_root, 'configs/_base_/palettes/'
+                                      'camvid_11_thin-contrast.json')))
+    assert json.loads(out.read_text()) == shipped
 
 
 def test_blurred_boundaries_decode_as_a_third_class_only_with_the_old_camvid_order(

@@ -6,15 +6,17 @@ Prints the palette (K class colours, then the ignore colour) and its minimum / m
 distance next to the original GSS generator's (jittered grid, median over seeds). With
 ``--assign-from LABELS`` (a folder of label maps or a glob pattern) it then reorders which class
 gets which colour, so that blends of classes that touch in those maps do not decode as a third
-class (``gss/palette_assignment.py``). With ``--vqvae CKPT_OR_CONFIG --data CONFIG --refine N``
-it then re-colours, N times, the class that the VQ-VAE reconstructs worst and keeps a change
-only if mIoU improves.
+class (``gss/palette_assignment.py``); ``--keep-contrast C [C ...]`` names thin classes (class
+indices) that keep their colour contrast to their neighbours while it does. With
+``--vqvae CKPT_OR_CONFIG --data CONFIG --refine N`` it then re-colours, N times, the class that
+the VQ-VAE reconstructs worst and keeps a change only if mIoU improves.
 """
 import argparse
 import json
 import os
 import os.path as osp
 import sys
+from typing import Sequence
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -37,6 +39,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--assign-from', metavar='LABELS',
                         help='label maps (a folder of *.png or a glob pattern) whose class '
                              'boundaries decide which class gets which colour')
+    parser.add_argument('--keep-contrast', type=int, nargs='+', default=[], metavar='CLASS',
+                        help='with --assign-from: classes (indices) that keep, within 1 %%, the '
+                             'colour contrast to their neighbours that the maximin order gives '
+                             'them (thin classes such as CamVid\'s pole, 2)')
     parser.add_argument('--vqvae', help='MaskigeVQVAE checkpoint or VQ-VAE config, for --refine')
     parser.add_argument('--data', help='dataset config whose val label maps --refine uses')
     parser.add_argument('--refine', type=int, default=0, help='re-colouring rounds')
@@ -47,6 +53,8 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
+    if args.keep_contrast and not args.assign_from:
+        sys.exit('posterior_learning: --keep-contrast needs --assign-from')
     try:
         palette = maximal_distance_palette(args.num_classes, args.seed, args.ignore_colour)
     except ValueError as err:
@@ -55,7 +63,7 @@ def main() -> None:
     to_ignore = float(np.sqrt(((palette[:-1] - palette[-1]) ** 2).sum(1)).min())
     original = original_method_stats(args.num_classes, args.baseline_seeds)
     if args.assign_from:
-        palette = assign_from_label_maps(palette, args.assign_from)
+        palette = assign_from_label_maps(palette, args.assign_from, args.keep_contrast)
     if args.refine:
         from gss.palette_refinement import refine_palette_with_vqvae
         if not (args.vqvae and args.data):
@@ -79,20 +87,29 @@ def main() -> None:
         print(f'wrote {args.out}')
 
 
-def assign_from_label_maps(palette: np.ndarray, labels: str) -> np.ndarray:
-    """Reorder the class colours by the class boundaries of ``labels``; print the change."""
+def assign_from_label_maps(palette: np.ndarray, labels: str,
+                           keep_contrast: Sequence[int] = ()) -> np.ndarray:
+    """Reorder the class colours by the class boundaries of ``labels`` (the classes in
+    ``keep_contrast`` keep their contrast to their neighbours); print the change."""
     from gss.models.vqvae.maskige_vqvae_trainer import read_label_maps
-    from gss.palette_assignment import assign_colours, boundary_statistics
+    from gss.palette_assignment import assign_colours, boundary_statistics, neighbour_contrast
     try:
         maps = read_label_maps(labels)
+        adjacency, areas = boundary_statistics(maps, len(palette) - 1)
+        reordered, before, after = assign_colours(palette, adjacency, areas,
+                                                  keep_contrast=keep_contrast)
     except (FileNotFoundError, ValueError) as err:
         sys.exit(f'posterior_learning: --assign-from: {err}')
-    adjacency, areas = boundary_statistics(maps, len(palette) - 1)
-    palette, before, after = assign_colours(palette, adjacency, areas)
     print(f'class-to-colour assignment from {len(maps)} label maps: '
           f'expected blend damage {before:.3f} -> {after:.3f} ({before / max(after, 1e-12):.1f}x '
           f'less)')
-    return palette
+    order = np.arange(len(palette))
+    contrast_before = neighbour_contrast(order, palette, adjacency)
+    contrast_after = neighbour_contrast(order, reordered, adjacency)
+    for c in keep_contrast:
+        print(f'class {c}: colour contrast to its neighbours {contrast_before[c]:.0f} -> '
+              f'{contrast_after[c]:.0f}')
+    return reordered
 
 
 if __name__ == '__main__':

@@ -110,12 +110,16 @@ def assign_colours(colours: np.ndarray, adjacency: np.ndarray, areas: np.ndarray
     identity = np.arange(k + 1)
     floor = (1 - contrast_tolerance) * neighbour_contrast(identity, colours, adjacency)[keep]
 
+    def shortfall(order: np.ndarray) -> float:
+        if not keep.size:
+            return 0.0
+        return float(np.maximum(floor - neighbour_contrast(order, colours, adjacency)[keep],
+                                0).sum())
+
     def objective(order: np.ndarray) -> float:
-        cost = assignment_cost(order, confusions, adjacency, areas)
-        if keep.size:  # a shortfall outweighs any blend damage: searched as a constraint
-            shortfall = floor - neighbour_contrast(order, colours, adjacency)[keep]
-            cost += 1e3 * np.maximum(shortfall, 0).sum()
-        return cost
+        # a shortfall outweighs any blend damage, and leads the search from a random start
+        # back to orders that meet the constraint
+        return assignment_cost(order, confusions, adjacency, areas) + 1e3 * shortfall(order)
 
     before = assignment_cost(identity, confusions, adjacency, areas)
     rng = np.random.default_rng(seed)
@@ -135,6 +139,6 @@ def assign_colours(colours: np.ndarray, adjacency: np.ndarray, areas: np.ndarray
                     cost, improved = new, True
                 else:
                     order[[a, b]] = order[[b, a]]
-        if cost < best_cost - 1e-12:
+        if cost < best_cost - 1e-12 and shortfall(order) == 0:
             best, best_cost = order.copy(), cost
     return colours[best], before, assignment_cost(best, confusions, adjacency, areas)

@@ -83,6 +83,14 @@ def test_a_class_that_keeps_its_contrast_holds_the_search_back():
         assign_colours(colours, adjacency, areas, keep_contrast=[3])  # 3 is ignore
 
 
+def test_tool_refuses_keep_contrast_without_label_maps(repo_root):
+    result = subprocess.run([sys.executable, 'tools/posterior_learning.py', '--num_classes', '11',
+                             '--keep-contrast', '2'], cwd=repo_root, capture_output=True,
+                            text=True)
+    assert result.returncode == 1
+    assert '--keep-contrast needs --assign-from' in result.stderr and not result.stdout
+
+
 CAMVID = osp.join(osp.dirname(__file__), '..', '..', 'shared', 'datasets', 'camvid')
 
 

@@ -83,12 +83,21 @@ def test_a_class_that_keeps_its_contrast_holds_the_search_back():
         assign_colours(colours, adjacency, areas, keep_contrast=[3])  # 3 is ignore
 
 
-def test_tool_refuses_keep_contrast_without_label_maps(repo_root):
-    result = subprocess.run([sys.executable, 'tools/posterior_learning.py', '--num_classes', '11',
-                             '--keep-contrast', '2'], cwd=repo_root, capture_output=True,
-                            text=True)
+def test_tool_refuses_keep_contrast_without_label_maps_or_out_of_range(repo_root, tmp_path):
+    def run(*args):
+        return subprocess.run([sys.executable, 'tools/posterior_learning.py', '--num_classes',
+                               '3', '--baseline-seeds', '1', *args], cwd=repo_root,
+                              capture_output=True, text=True)
+
+    result = run('--keep-contrast', '2')
     assert result.returncode == 1
     assert '--keep-contrast needs --assign-from' in result.stderr and not result.stdout
+    from PIL import Image
+    Image.fromarray(np.array([[0, 1], [2, 2]], np.uint8)).save(tmp_path / 'label.png')
+    result = run('--assign-from', str(tmp_path), '--keep-contrast', '3')  # 3 is ignore
+    assert result.returncode == 1
+    assert 'posterior_learning: --keep-contrast: keep_contrast: class indices must be in [0, 3)' \
+        in result.stderr
 
 
 CAMVID = osp.join(osp.dirname(__file__), '..', '..', 'shared', 'datasets', 'camvid')

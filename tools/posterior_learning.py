@@ -95,11 +95,14 @@ def assign_from_label_maps(palette: np.ndarray, labels: str,
     from gss.palette_assignment import assign_colours, boundary_statistics, neighbour_contrast
     try:
         maps = read_label_maps(labels)
-        adjacency, areas = boundary_statistics(maps, len(palette) - 1)
-        reordered, before, after = assign_colours(palette, adjacency, areas,
-                                                  keep_contrast=keep_contrast)
     except (FileNotFoundError, ValueError) as err:
         sys.exit(f'posterior_learning: --assign-from: {err}')
+    adjacency, areas = boundary_statistics(maps, len(palette) - 1)
+    try:
+        reordered, before, after = assign_colours(palette, adjacency, areas,
+                                                  keep_contrast=keep_contrast)
+    except ValueError as err:  # a class index outside [0, K)
+        sys.exit(f'posterior_learning: --keep-contrast: {err}')
     print(f'class-to-colour assignment from {len(maps)} label maps: '
           f'expected blend damage {before:.3f} -> {after:.3f} ({before / max(after, 1e-12):.1f}x '
           f'less)')

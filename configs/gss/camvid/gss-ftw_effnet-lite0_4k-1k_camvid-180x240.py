@@ -2,13 +2,11 @@
 # 1000 iterations on the frozen network of gss-ff_effnet-lite0_4k_camvid-180x240.py (its final
 # checkpoint, or --load-from).
 _base_ = ['./gss-ff_effnet-lite0_4k_camvid-180x240.py',
-          '../../_base_/models/gss-ftw_effnet-lite0_camvid.py']
+          '../../_base_/models/gss-ftw_effnet-lite0_camvid.py',
+          '../../_base_/schedules/schedule_camvid_cpu_4k_ftw_1k.py']
 model = {{_base_.ftw_model}}
 load_from = {{_base_.gss_ff_checkpoint}}
 train_dataloader = {{_base_.ftw_train_dataloader}}
-param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0, end=50),
-    dict(type='PolyLR', eta_min=0.0, power=1.0, begin=50, end=1000, by_epoch=False),
-]
-train_cfg = dict(max_iters=1000, val_interval=500)
-default_hooks = dict(checkpoint=dict(interval=500))
+param_scheduler = {{_base_.ftw_param_scheduler}}
+train_cfg = {{_base_.ftw_train_cfg}}
+default_hooks = {{_base_.ftw_default_hooks}}

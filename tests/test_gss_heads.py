@@ -146,6 +146,19 @@ def test_single_fusion_variant_shares_the_token_fusion():
     assert head(_features())['pixel_logits'].shape == (2, 4, 8, 8)
 
 
+def test_pixel_channels_narrow_only_the_pixel_branch():
+    narrow = MODELS.build(_head_cfg(pixel_channels=8))
+    plain = MODELS.build(_head_cfg())
+    assert [m.conv.out_channels for m in narrow.pixel_fusion.lateral] == [8] * 4
+    assert narrow.pixel_fusion.fuse.conv.in_channels == 32
+    assert narrow.conv_seg.in_channels == 8 and narrow.pixel_fusion.fuse.conv.out_channels == 8
+    token_shapes = {k: v.shape for k, v in plain.state_dict().items() if 'token_' in k}
+    assert token_shapes == {k: v.shape for k, v in narrow.state_dict().items() if 'token_' in k}
+    assert narrow(_features())['pixel_logits'].shape == (2, 4, 8, 8)
+    with pytest.raises(Exception, match='pixel_channels'):
+        MODELS.build(_head_cfg(pixel_channels=8, single_fusion=True))
+
+
 def _segmentor(head_type='GSSFTWHead', **extra):
     head = _head_cfg(type=head_type, in_channels=[16, 8, 32, 64])
     if head_type == 'GSSFTWHead':

@@ -8,7 +8,7 @@ pixels before tokenising. At inference the predicted tokens are decoded to a mas
 """
 from __future__ import annotations
 
-from typing import Dict, List, Sequence, Union
+from typing import Dict, List, Optional, Sequence, Union
 
 import torch
 import torch.nn.functional as F
@@ -31,6 +31,10 @@ class GSSFFHead(GSSTokenHead):
         pixel_channel_index: the input whose size the pixel branch predicts at.
         single_fusion: share the token branch's fusion with the pixel branch (the HRNet variant
             of the original, whose inputs are already fused multi-resolution maps).
+        pixel_channels: width of the pixel branch's own fusion (its lateral convs and fused
+            map); None: ``channels``, as the token branch's laterals. The pixel branch only
+            serves training (its loss and the fill of ignore pixels), so it can be narrower
+            than the token branch, whose fusion it does not touch.
         token_cell_max_ignore: a token cell is learned when at most this share of its pixels
             is ignore (their colours then come from the pixel branch); 0, the original's rule,
             drops every cell that touches an ignore pixel. In [0, 1).
@@ -47,7 +51,7 @@ class GSSFFHead(GSSTokenHead):
     SCORES_ARE_PROBABILITIES = True
 
     def __init__(self, pixel_channel_index: int = 1, single_fusion: bool = False,
-                 token_cell_max_ignore: float = 0.0, token_class_balance: float = 0.0,
+                 pixel_channels: Optional[int] = None, token_cell_max_ignore: float = 0.0, token_class_balance: float = 0.0,
                  loss_decode: Union[dict, Sequence[dict]] = (
                      cross_entropy_loss('loss_token', 0.8), cross_entropy_loss('loss_pixel', 0.2)),
                  **kwargs) -> None:
@@ -65,11 +69,17 @@ class GSSFFHead(GSSTokenHead):
         self.pixel_channel_index = pixel_channel_index
         self.single_fusion = single_fusion
         if single_fusion:
+            if pixel_channels is not None:
+                raise InputError('GSSFFHead: pixel_channels sets the pixel branch\'s own fusion; '
+                                 'with single_fusion=True there is none (leave it unset)')
             self.pixel_fusion = None
             self.conv_seg = nn.Conv2d(self.indice_seg_channel, self.num_classes, 1)
         else:
-            self.pixel_fusion = LevelFusion(self.in_channels, self.channels, self.channels,
+            width = self.channels if pixel_channels is None else pixel_channels
+            self.pixel_fusion = LevelFusion(self.in_channels, width, width,
                                             pixel_channel_index, **self.conv_settings)
+            if width != self.channels:
+                self.conv_seg = nn.Conv2d(width, self.num_classes, 1)
 
     def forward(self, inputs: List[Tensor]) -> Dict[str, Tensor]:
         inputs = self._transform_inputs(inputs)

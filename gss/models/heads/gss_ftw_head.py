@@ -8,7 +8,7 @@ without it is refused when the model is built.
 """
 from __future__ import annotations
 
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import torch
 import torch.nn.functional as F
@@ -37,7 +37,8 @@ class GSSFTWHead(GSSTokenHead):
         loss_decode: ``loss_inverse``, the learned X^-1's loss (cross-entropy, weight 1;
             ``ClassBalancedCrossEntropyLoss`` weighs every class in the batch the same).
         Others: as :class:`~gss.models.heads.gss_token_head.GSSTokenHead`; GSS-FF's training
-            options (the pixel branch's ``pixel_channel_index`` and ``single_fusion``, the token
+            options (the pixel branch's ``pixel_channel_index``, ``pixel_channels`` and
+            ``single_fusion``, the token
             loss's ``token_cell_max_ignore`` and ``token_class_balance``) are accepted and
             unused, so an FT-W config can inherit its GSS-FF config.
     """
@@ -49,8 +50,8 @@ class GSSFTWHead(GSSTokenHead):
                  post_swin_mlp_ratio: float = 2.0, inverse_mode: str = 'plain',
                  loss_decode: dict = cross_entropy_loss('loss_inverse', 1.0),
                  pixel_channel_index: int = 1, single_fusion: bool = False,
-                 token_cell_max_ignore: float = 0.0, token_class_balance: float = 0.0,
-                 **kwargs) -> None:
+                 pixel_channels: Optional[int] = None, token_cell_max_ignore: float = 0.0,
+                 token_class_balance: float = 0.0, **kwargs) -> None:
         super().__init__(loss_decode=loss_decode, **kwargs)
         # mmseg's base head makes a pixel classifier that GSS-FT-W has no use for (nor do the
         # original's FT-W checkpoints: gss_original_to_gss.py loads them strictly).

@@ -51,7 +51,8 @@ class GSSFFHead(GSSTokenHead):
     SCORES_ARE_PROBABILITIES = True
 
     def __init__(self, pixel_channel_index: int = 1, single_fusion: bool = False,
-                 pixel_channels: Optional[int] = None, token_cell_max_ignore: float = 0.0, token_class_balance: float = 0.0,
+                 pixel_channels: Optional[int] = None, token_cell_max_ignore: float = 0.0,
+                 token_class_balance: float = 0.0,
                  loss_decode: Union[dict, Sequence[dict]] = (
                      cross_entropy_loss('loss_token', 0.8), cross_entropy_loss('loss_pixel', 0.2)),
                  **kwargs) -> None:

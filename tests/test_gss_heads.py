@@ -155,7 +155,8 @@ def test_pixel_channels_narrow_only_the_pixel_branch():
     token_shapes = {k: v.shape for k, v in plain.state_dict().items() if 'token_' in k}
     assert token_shapes == {k: v.shape for k, v in narrow.state_dict().items() if 'token_' in k}
     assert narrow(_features())['pixel_logits'].shape == (2, 4, 8, 8)
-    with pytest.raises(Exception, match='pixel_channels'):
+    from gss.errors import InputError
+    with pytest.raises(InputError, match='pixel_channels'):
         MODELS.build(_head_cfg(pixel_channels=8, single_fusion=True))
 
 

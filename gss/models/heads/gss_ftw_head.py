@@ -38,9 +38,9 @@ class GSSFTWHead(GSSTokenHead):
             ``ClassBalancedCrossEntropyLoss`` weighs every class in the batch the same).
         Others: as :class:`~gss.models.heads.gss_token_head.GSSTokenHead`; GSS-FF's training
             options (the pixel branch's ``pixel_channel_index``, ``pixel_channels`` and
-            ``single_fusion``, the token
-            loss's ``token_cell_max_ignore`` and ``token_class_balance``) are accepted and
-            unused, so an FT-W config can inherit its GSS-FF config.
+            ``single_fusion``, the token loss's ``token_cell_max_ignore`` and
+            ``token_class_balance``) are accepted and unused, so an FT-W config can inherit its
+            GSS-FF config.
     """
 
     LOSS_NAMES = ('loss_inverse',)

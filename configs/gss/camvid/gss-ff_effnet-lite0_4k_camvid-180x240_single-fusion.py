@@ -3,5 +3,6 @@
 # instead of fusing the backbone levels a second time. Everything else is
 # gss-ff_effnet-lite0_4k_camvid-180x240.py.
 _base_ = './gss-ff_effnet-lite0_4k_camvid-180x240.py'
-model = dict(decode_head=dict(single_fusion=True))
+# (pixel_channels=None: a single fusion leaves the pixel branch no fusion of its own to narrow.)
+model = dict(decode_head=dict(single_fusion=True, pixel_channels=None))
 gss_ff_checkpoint = 'work_dirs/{{ fileBasenameNoExtension }}/iter_4000.pth'

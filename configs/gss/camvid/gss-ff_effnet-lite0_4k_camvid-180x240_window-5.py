@@ -3,5 +3,6 @@
 # 49x63), so the token mixer attends over fewer, unpadded tokens. Everything else is
 # gss-ff_effnet-lite0_4k_camvid-180x240.py.
 _base_ = './gss-ff_effnet-lite0_4k_camvid-180x240.py'
-model = dict(decode_head=dict(swin_window_size=5))
+# The pixel branch stays 128 channels wide, as in the run measured with this config.
+model = dict(decode_head=dict(swin_window_size=5, pixel_channels=None))
 gss_ff_checkpoint = 'work_dirs/{{ fileBasenameNoExtension }}/iter_4000.pth'

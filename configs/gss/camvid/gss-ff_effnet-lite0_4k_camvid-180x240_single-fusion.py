@@ -1,8 +1,7 @@
 # GSS-FF of the converged CamVid comparison with one fusion for both branches: the pixel branch
 # reads the token branch's fused features (single_fusion, as the original's HRNet variant)
 # instead of fusing the backbone levels a second time. Everything else is
-# gss-ff_effnet-lite0_4k_camvid-180x240.py.
-_base_ = './gss-ff_effnet-lite0_4k_camvid-180x240.py'
-# (pixel_channels=None: a single fusion leaves the pixel branch no fusion of its own to narrow.)
-model = dict(decode_head=dict(single_fusion=True, pixel_channels=None))
+# gss-ff_effnet-lite0_4k_camvid-180x240_pixel-128.py (no pixel fusion of its own to narrow).
+_base_ = './gss-ff_effnet-lite0_4k_camvid-180x240_pixel-128.py'
+model = dict(decode_head=dict(single_fusion=True))
 gss_ff_checkpoint = 'work_dirs/{{ fileBasenameNoExtension }}/iter_4000.pth'

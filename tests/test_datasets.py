@@ -10,6 +10,7 @@ from mmengine.config import Config
 from gss.datasets import CamVidDataset, ToyScenesDataset, check_data_roots
 from gss.datasets.data_roots import set_data_root
 from gss.datasets.toy_scenes_generator import CLASSES, IGNORE_INDEX, render_toy_scene
+from gss.errors import InputError
 
 
 def test_toy_scene_is_deterministic_and_depends_on_split_and_index():
@@ -72,6 +73,46 @@ def test_camvid_void_label_becomes_ignore(tmp_path):
                             pipeline=[dict(type='LoadAnnotations')])
     assert dataset[0]['gt_seg_map'].tolist() == [[0, 255], [10, 3]]
     assert len(dataset.metainfo['palette']) == 11
+
+
+def _camvid_drives(tmp_path, names):
+    for folder in ('train', 'trainannot'):
+        os.makedirs(tmp_path / folder, exist_ok=True)
+    for name in names:
+        cv2.imwrite(str(tmp_path / 'train' / name), np.zeros((2, 2, 3), np.uint8))
+        cv2.imwrite(str(tmp_path / 'trainannot' / name), np.zeros((2, 2), np.uint8))
+
+
+def _camvid_names(tmp_path, **kwargs):
+    dataset = CamVidDataset(data_root=str(tmp_path),
+                            data_prefix=dict(img_path='train', seg_map_path='trainannot'),
+                            pipeline=[], **kwargs)
+    return [osp.basename(dataset.get_data_info(i)['img_path']) for i in range(len(dataset))]
+
+
+def test_camvid_keeps_or_holds_out_whole_drives(tmp_path):
+    _camvid_drives(tmp_path, ['0001TP_006690.png', '0006R0_f01020.png', '0006R0_f01050.png',
+                              '0016E5_00390.png'])
+    assert _camvid_names(tmp_path, drives=['0006R0']) == ['0006R0_f01020.png',
+                                                          '0006R0_f01050.png']
+    assert _camvid_names(tmp_path, exclude_drives=['0006R0']) == ['0001TP_006690.png',
+                                                                  '0016E5_00390.png']
+    assert len(_camvid_names(tmp_path)) == 4
+    with pytest.raises(InputError, match=r"drive '0005VD' in .*train; its drives are 0001TP, "
+                                         r"0006R0, 0016E5$"):
+        _camvid_names(tmp_path, exclude_drives=['0005VD'])
+
+
+def test_heldout_split_configs_partition_the_training_drives(repo_root):
+    for name, held_out in (('camvid_180x240_heldout-0006R0', '0006R0'),
+                           ('camvid_180x240_heldout-0001TP', '0001TP'),
+                           ('camvid_360x480_heldout-0006R0', '0006R0')):
+        cfg = Config.fromfile(osp.join(repo_root, f'configs/_base_/datasets/{name}.py'))
+        train, val = cfg.train_dataloader.dataset, cfg.val_dataloader.dataset
+        assert train.exclude_drives == [held_out] and val.drives == [held_out]
+        assert train.data_prefix == val.data_prefix == dict(img_path='train',
+                                                            seg_map_path='trainannot')
+        assert cfg.test_dataloader.dataset.drives == [held_out]
 
 
 def _toy_cfg(repo_root):

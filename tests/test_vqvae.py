@@ -211,3 +211,22 @@ def test_real_label_maps_are_resized_by_a_factor_from_the_scale_range():
     assert run_lengths(1.0) == {1}
     assert run_lengths(2.0) == {2}
     assert run_lengths(3.0) == {3}
+
+
+def test_rotation_and_mixing_make_new_layouts_from_real_maps():
+    palette = 'configs/_base_/palettes/camvid_11.json'
+    halves = np.zeros((64, 64), np.uint8)
+    halves[:, 32:] = 1
+    rows = np.full((64, 64), 3, np.uint8)
+    rows[32:] = 4
+    rotated = MaskSource(Maskige(palette), [halves], boundary_crop_prob=0.0, scale_range=(1, 1),
+                         max_rotation=45).sample(np.random.default_rng(3), 64)
+    # a vertical edge turned by up to 45 degrees: rows see it at different columns, and the
+    # corners outside the turned map are ignore
+    first_one = [int(np.flatnonzero(row == 1)[0]) for row in rotated[16:48]]
+    assert len(set(first_one)) > 4 and (rotated == 255).any()
+    mixed = MaskSource(Maskige(palette), [halves, rows], boundary_crop_prob=0.0,
+                       scale_range=(1, 1), mix_prob=1.0)
+    crops = [mixed.sample(np.random.default_rng(seed), 64) for seed in range(8)]
+    assert any({0, 1} & set(np.unique(c)) and {3, 4} & set(np.unique(c)) for c in crops)
+    assert all(c.shape == (64, 64) for c in crops)

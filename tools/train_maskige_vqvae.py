@@ -11,13 +11,16 @@ is a plain dict (weights, architecture, the command, the evaluation) that loads 
 ``weights_only=True``; a JSON log is written beside it.
 """
 import argparse
+import itertools
 import json
 import os.path as osp
 import sys
 import time
+from functools import partial
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
+import cv2  # noqa: E402
 import torch  # noqa: E402
 
 from gss.checkpoints import save_atomically  # noqa: E402
@@ -41,6 +44,15 @@ def parse_args() -> argparse.Namespace:
                         metavar=('LOW', 'HIGH'),
                         help='real label maps are resized by a log-uniform factor in this range '
                              '(nearest neighbour) before cropping')
+    parser.add_argument('--rotation', type=float, default=0.0, metavar='DEG',
+                        help='rotate real label maps by up to DEG degrees either way')
+    parser.add_argument('--mix-prob', type=float, default=0.0, metavar='P',
+                        help='with probability P paste a rectangle of another label map\'s '
+                             'crop into a crop of a real map')
+    parser.add_argument('--eval-scales', type=float, nargs='+', default=[1.0], metavar='S',
+                        help='evaluate every --eval set with its label maps resized by each '
+                             'factor S (nearest; 0.5: what a model trained at half resolution '
+                             'tokenises)')
     parser.add_argument('--procedural-objects', type=int, default=0, metavar='N',
                         help='add 1 to N object shapes (upright ellipses, boxes, polygons) to '
                              'each procedural layout; 0: regions, lines and discs only')
@@ -83,6 +95,12 @@ def build_sources(args: argparse.Namespace):
     low, high = args.scale_range
     if not 0 < low <= high:
         sys.exit(f'--scale-range: need 0 < LOW <= HIGH, got {low} {high}')
+    if not 0 <= args.rotation <= 180:
+        sys.exit(f'--rotation: need 0 <= DEG <= 180, got {args.rotation}')
+    if not 0 <= args.mix_prob <= 1:
+        sys.exit(f'--mix-prob: need 0 <= P <= 1, got {args.mix_prob}')
+    if any(scale <= 0 for scale in args.eval_scales):
+        sys.exit(f'--eval-scales: need factors > 0, got {args.eval_scales}')
     if args.procedural_objects < 0:
         sys.exit(f'--procedural-objects: need N >= 0, got {args.procedural_objects}')
     sources, weights = [], []
@@ -90,7 +108,8 @@ def build_sources(args: argparse.Namespace):
         if len(values) not in (2, 3):
             sys.exit('--source takes LABEL_DIR PALETTE.json [WEIGHT]')
         sources.append(MaskSource(Maskige(values[1]), read_label_maps(values[0]),
-                                  scale_range=tuple(args.scale_range)))
+                                  scale_range=tuple(args.scale_range),
+                                  max_rotation=args.rotation, mix_prob=args.mix_prob))
         weights.append(_weight(values, 2, '--source'))
     for values in args.procedural:
         if len(values) not in (1, 2):
@@ -151,8 +170,11 @@ def main() -> None:
     train_s = time.time() - start
     model.round_weights_to_fp16()
     evaluation = {}
-    for name, labels, _ in args.eval:
-        result = evaluate_on_label_maps(model, eval_palettes[name], labels)
+    for (name, labels, _), scale in itertools.product(args.eval, args.eval_scales):
+        resize = None if scale == 1 else partial(cv2.resize, dsize=None, fx=scale, fy=scale,
+                                                 interpolation=cv2.INTER_NEAREST)
+        result = evaluate_on_label_maps(model, eval_palettes[name], labels, label_transform=resize)
+        name = name if scale == 1 else f'{name}@{scale:g}'
         evaluation[name] = result
         per_class = ' '.join(f'{v:.1f}' for v in result['per_class_iou'])
         print(f'stage-1 reconstruction on {name} ({result["images"]} label maps): '

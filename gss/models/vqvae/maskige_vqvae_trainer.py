@@ -134,23 +134,46 @@ def boundary_pixels(label: np.ndarray) -> np.ndarray:
 
 @dataclass
 class MaskSource:
-    """Where crops come from: real label maps (or procedural layouts) and their palette."""
+    """Where crops come from: real label maps (or procedural layouts) and their palette.
+
+    Real maps are augmented as layouts: resized by a log-uniform factor in ``scale_range``,
+    mirrored, rotated by up to ``max_rotation`` degrees (camera roll; the corners take the ignore
+    label), and with probability ``mix_prob`` a rectangle of another map's crop is pasted in, so
+    that the VQ-VAE meets layouts no training drive shows.
+    """
 
     maskige: Maskige
     label_maps: Optional[List[np.ndarray]] = None  # None: procedural layouts
     boundary_crop_prob: float = 0.8
-    scale_range: Tuple[float, float] = (0.5, 1.5)  # real maps are resized by a log-uniform factor
+    scale_range: Tuple[float, float] = (0.5, 1.5)
     max_objects: int = 0  # procedural layouts: object shapes added to each (draw_objects)
+    max_rotation: float = 0.0
+    mix_prob: float = 0.0
 
     def sample(self, rng: np.random.Generator, crop: int) -> np.ndarray:
         if self.label_maps is None:
             return procedural_layout(rng, crop, self.maskige.num_classes, self.max_objects)
+        label = self._crop(rng, crop)
+        if rng.random() < self.mix_prob:
+            h, w = (int(rng.integers(crop // 4, crop * 3 // 4 + 1)) for _ in range(2))
+            y, x = int(rng.integers(0, crop - h + 1)), int(rng.integers(0, crop - w + 1))
+            label[y:y + h, x:x + w] = self._crop(rng, crop)[y:y + h, x:x + w]
+        return label
+
+    def _crop(self, rng: np.random.Generator, crop: int) -> np.ndarray:
         label = self.label_maps[int(rng.integers(len(self.label_maps)))]
         scale = float(np.exp(rng.uniform(*np.log(self.scale_range))))
         if abs(scale - 1) > 0.05:
             label = cv2.resize(label, None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST)
         if rng.random() < 0.5:
             label = label[:, ::-1]
+        if self.max_rotation > 0:
+            angle = float(rng.uniform(-self.max_rotation, self.max_rotation))
+            h, w = label.shape
+            matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+            label = cv2.warpAffine(np.ascontiguousarray(label), matrix, (w, h),
+                                   flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT,
+                                   borderValue=IGNORE_INDEX)
         h, w = label.shape
         if h < crop or w < crop:
             label = np.pad(label, ((0, max(0, crop - h)), (0, max(0, crop - w))),
@@ -163,7 +186,7 @@ class MaskSource:
                 cy, cx = edges[int(rng.integers(len(edges)))]
                 y = int(np.clip(cy - crop // 2, 0, h - crop))
                 x = int(np.clip(cx - crop // 2, 0, w - crop))
-        return np.ascontiguousarray(label[y:y + crop, x:x + crop])
+        return np.array(label[y:y + crop, x:x + crop])
 
 
 def maskige_loss(logits: Tensor, target: Tensor, labels: Tensor, maskige: Maskige,

@@ -8,6 +8,6 @@ from gss import compat
 
 compat.apply_all()
 
-from gss import datasets, engine, evaluation, models  # noqa: E402,F401  (registers them)
+from gss import datasets, engine, evaluation, maskige, models  # noqa: E402,F401  (registers them)
 
 __version__ = '0.1.0'

@@ -14,5 +14,5 @@ def _build_in_gss_scope(cfg: dict, registry: Registry, default_args=None):
         return build_from_cfg(cfg, registry, default_args)
 
 
-VQVAES = Registry('vqvae', parent=MODELS, scope='gss', locations=['gss.models.vqvae'],
+VQVAES = Registry('vqvae', parent=MODELS, scope='gss', locations=['gss.maskige.vqvae'],
                   build_func=_build_in_gss_scope)

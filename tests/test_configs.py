@@ -14,8 +14,8 @@ from mmengine.config import Config
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
-from gss.models.vqvae.dalle import write_random_dalle_checkpoint
-from gss.models.vqvae.maskige_vqvae import MaskigeVQVAE
+from gss.maskige.vqvae.dalle import write_random_dalle_checkpoint
+from gss.maskige.vqvae.maskige_vqvae import MaskigeVQVAE
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 LEAF_CONFIGS = sorted(p for p in glob.glob(osp.join(REPO_ROOT, 'configs', '**', '*.py'),

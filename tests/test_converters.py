@@ -151,7 +151,7 @@ def test_tool_writes_both_files_and_the_dvae_computes_as_dall_e(tmp_path, cpu_en
     assert converted['meta']['dataset_meta']['classes'] == ['a', 'b', 'c', 'd']
     assert torch.equal(converted['state_dict']['decode_head.token_classifier.1.weight'],
                        made['state']['decode_head.conv_seg.weight'])
-    from gss.models.vqvae.dalle import DalleVQVAE, map_pixels
+    from gss.maskige.vqvae.dalle import DalleVQVAE, map_pixels
 
     vqvae = DalleVQVAE(checkpoint=str(dalle))
     maskige = torch.rand(1, 3, 32, 32, generator=torch.Generator().manual_seed(0))

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 
 dall_e = pytest.importorskip('dall_e', reason='pip install dall-e --no-deps attrs requests')
 
-from gss.models.vqvae.dalle import DalleVQVAE  # noqa: E402
+from gss.maskige.vqvae.dalle import DalleVQVAE  # noqa: E402
 from gss.registry import VQVAES  # noqa: E402
 
 

@@ -8,7 +8,7 @@ from mmengine.structures import PixelData
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
-from gss.models.vqvae import MaskigeVQVAE
+from gss.maskige.vqvae import MaskigeVQVAE
 
 PALETTE = [[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 0], [0, 0, 0]]
 IN_CHANNELS = [16, 8, 24, 32]
@@ -60,7 +60,7 @@ def test_token_grid_is_a_quarter_of_the_crop_and_vqvae_is_not_a_parameter():
 
 @pytest.mark.parametrize('align_corners', [False, True])
 def test_fill_guess_at_ignore_pixels_equals_the_full_bilinear_map(align_corners):
-    from gss.models.maskige_tokenizer import bilinear_argmax_at
+    from gss.maskige.tokenizer import bilinear_argmax_at
 
     gen = torch.Generator().manual_seed(0)
     for size, full in (((45, 60), (360, 480)), ((7, 5), (64, 40)), ((1, 3), (8, 9))):

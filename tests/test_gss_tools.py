@@ -9,7 +9,7 @@ import sys
 import pytest
 import torch
 
-from gss.models.vqvae import MaskigeVQVAE
+from gss.maskige.vqvae import MaskigeVQVAE
 from tests.conftest import REPO_ROOT, find_free_port
 from tests.test_tools import SMALL_RUN
 

@@ -20,8 +20,8 @@ from gss.datasets.data_roots import check_data_files
 from gss.datasets.transforms import CheckLabelValues
 from gss.engine import apply_cfg_options
 from gss.errors import InputError, one_line
-from gss.maskige import load_palette
-from gss.models.vqvae.dalle import read_dalle_pickle
+from gss.maskige.palette import load_palette
+from gss.maskige.vqvae.dalle import read_dalle_pickle
 from tests.conftest import REPO_ROOT
 
 BASELINE = osp.join(REPO_ROOT, 'configs/baseline/upernet_effnet-lite0_1k_toy-128x128.py')

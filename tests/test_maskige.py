@@ -4,8 +4,8 @@ import json
 import pytest
 import torch
 
-from gss.maskige import Maskige, load_palette, nearest_colour_brute_force
-from gss.posterior_learning import maximal_distance_palette
+from gss.maskige.palette import Maskige, load_palette, nearest_colour_brute_force
+from gss.maskige.posterior_learning import maximal_distance_palette
 
 
 @pytest.fixture(scope='module')

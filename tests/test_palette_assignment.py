@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from gss.palette_assignment import (assign_colours, assignment_cost, blend_confusions,
+from gss.maskige.assignment import (assign_colours, assignment_cost, blend_confusions,
                                     boundary_statistics, neighbour_contrast)
 
 BLACK, WHITE, GREY, RED = (0, 0, 0), (255, 255, 255), (128, 128, 128), (255, 0, 0)
@@ -145,7 +145,7 @@ def test_blurred_boundaries_decode_as_a_third_class_only_with_the_old_camvid_ord
     """tools/benchmarks/palette_blending.py: a sky | tree boundary, blurred, paints a line of
     pedestrian with camvid_11.json (pedestrian is their midpoint) and none with the blend-aware
     order; without blur both reconstruct exactly."""
-    from gss.maskige import Maskige
+    from gss.maskige.palette import Maskige
     monkeypatch.syspath_prepend(osp.join(repo_root, 'tools', 'benchmarks'))
     from palette_blending import blurred_reconstruction_iou
     sky_tree = np.zeros((32, 32), np.uint8)

@@ -2,9 +2,9 @@
 import numpy as np
 import torch
 
-from gss.models.vqvae import MaskigeVQVAE
-from gss.palette_refinement import load_val_masks, refine_palette_with_vqvae
-from gss.posterior_learning import maximal_distance_palette
+from gss.maskige.posterior_learning import maximal_distance_palette
+from gss.maskige.refinement import load_val_masks, refine_palette_with_vqvae
+from gss.maskige.vqvae import MaskigeVQVAE
 
 
 def _toy_config(tmp_path, repo_root, data_root):

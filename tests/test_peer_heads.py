@@ -12,7 +12,7 @@ from torch.distributions import Normal
 from gss.models.heads.gmmseg_head import (GMMSegHead, diagonal_gaussian_log_density,
                                           evenly_spaced_per_group)
 from gss.models.heads.protoseg_head import ProtoSegHead
-from gss.models.heads.sinkhorn import class_sinkhorn
+from gss.models.layers.sinkhorn import class_sinkhorn
 from gss.models.heads.sub_centre_head import NO_SUB_CENTRE
 
 HEAD_ARGS = dict(in_channels=[4, 6], in_index=[0, 1], channels=8, num_classes=3,

@@ -6,8 +6,9 @@ import sys
 import numpy as np
 import pytest
 
-from gss.posterior_learning import (maximal_distance_palette, original_jittered_grid_palette,
-                                    original_method_stats, palette_stats)
+from gss.maskige.posterior_learning import (maximal_distance_palette,
+                                            original_jittered_grid_palette, original_method_stats,
+                                            palette_stats)
 
 
 @pytest.mark.parametrize('num_classes, factor', [(19, 1.5), (150, 3.0), (194, 2.0)])

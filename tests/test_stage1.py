@@ -7,12 +7,12 @@ from mmengine.structures import PixelData
 from mmseg.evaluation import IoUMetric
 from mmseg.structures import SegDataSample
 
-from gss.maskige import Maskige
-from gss.models.maskige_tokenizer import MaskigeTokenizer, upsample_mask
+from gss.maskige.palette import Maskige
+from gss.maskige.stage1 import IoUAccumulator
+from gss.maskige.tokenizer import MaskigeTokenizer, upsample_mask
+from gss.maskige.vqvae.base import FrozenVQVAE
 from gss.models.segmentors import MaskigeReconstructor
-from gss.models.vqvae.base import FrozenVQVAE
 from gss.registry import VQVAES
-from gss.stage1 import IoUAccumulator
 
 PALETTE = [[255, 0, 0], [0, 255, 0], [0, 0, 255], [0, 0, 0]]
 
@@ -77,7 +77,7 @@ def test_cell_average_loses_detail_below_a_token():
 
 
 def test_training_targets_and_stage1_tokenise_a_mask_identically():
-    from gss.models.vqvae import MaskigeVQVAE
+    from gss.maskige.vqvae import MaskigeVQVAE
 
     torch.manual_seed(0)
     tokenizer = MaskigeTokenizer(MaskigeVQVAE(hidden_channels=8, num_blocks=1,

@@ -9,7 +9,7 @@ import cv2
 import pytest
 import torch
 
-from gss.models.vqvae import MaskigeVQVAE
+from gss.maskige.vqvae import MaskigeVQVAE
 
 # Every test here starts tool processes (see tests/conftest.py: -m 'not slow').
 pytestmark = pytest.mark.slow

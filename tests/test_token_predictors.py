@@ -5,8 +5,8 @@ import torch
 from mmseg.registry import MODELS
 
 from gss.errors import InputError
+from gss.maskige.vqvae import MaskigeVQVAE
 from gss.models.layers import FactorisedTokenClassifier, TokenClassifier
-from gss.models.vqvae import MaskigeVQVAE
 from tests.test_loss_regressions import GSS_HEAD, _build, _gss_inputs, _losses
 
 LEVELS = (4, 4, 2)

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 import torch
 
-from gss.maskige import Maskige
-from gss.models.vqvae import FrozenVQVAE, MaskigeVQVAE
-from gss.models.vqvae.fsq import FSQ
-from gss.models.vqvae.maskige_vqvae_trainer import MaskSource, procedural_layout, read_label_maps
+from gss.maskige.palette import Maskige
+from gss.maskige.vqvae import FrozenVQVAE, MaskigeVQVAE
+from gss.maskige.vqvae.fsq import FSQ
+from gss.maskige.vqvae.trainer import MaskSource, procedural_layout, read_label_maps
 from gss.registry import VQVAES
 
 SMALL = dict(hidden_channels=16, num_blocks=1, fsq_levels=(4, 3, 2))
@@ -144,7 +144,7 @@ def test_bfloat16_precision_gives_the_float32_maskiges():
 
 def test_float32_precision_stays_float32_inside_autocast_and_auto_follows_the_device(
         monkeypatch):
-    from gss.models.vqvae import maskige_vqvae
+    from gss.maskige.vqvae import maskige_vqvae
 
     _, maskige = _camvid_maskige(1)
     exact = _camvid_vqvae()

@@ -6,7 +6,7 @@ Prints the palette (K class colours, then the ignore colour) and its minimum / m
 distance next to the original GSS generator's (jittered grid, median over seeds). With
 ``--assign-from LABELS`` (a folder of label maps or a glob pattern) it then reorders which class
 gets which colour, so that blends of classes that touch in those maps do not decode as a third
-class (``gss/palette_assignment.py``); ``--keep-contrast C [C ...]`` names thin classes (class
+class (``gss/maskige/assignment.py``); ``--keep-contrast C [C ...]`` names thin classes (class
 indices) that keep their colour contrast to their neighbours while it does. With
 ``--vqvae CKPT_OR_CONFIG --data CONFIG --refine N`` it then re-colours, N times, the class that
 the VQ-VAE reconstructs worst and keeps a change only if mIoU improves.
@@ -22,8 +22,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import numpy as np  # noqa: E402
 
-from gss.posterior_learning import (DEFAULT_IGNORE_COLOUR, maximal_distance_palette,  # noqa: E402
-                                    original_method_stats, palette_stats)
+from gss.maskige.posterior_learning import (  # noqa: E402
+    DEFAULT_IGNORE_COLOUR, maximal_distance_palette, original_method_stats, palette_stats)
 
 
 def parse_args() -> argparse.Namespace:
@@ -65,7 +65,7 @@ def main() -> None:
     if args.assign_from:
         palette = assign_from_label_maps(palette, args.assign_from, args.keep_contrast)
     if args.refine:
-        from gss.palette_refinement import refine_palette_with_vqvae
+        from gss.maskige.refinement import refine_palette_with_vqvae
         if not (args.vqvae and args.data):
             sys.exit('posterior_learning: --refine needs --vqvae and --data')
         try:
@@ -91,8 +91,8 @@ def assign_from_label_maps(palette: np.ndarray, labels: str,
                            keep_contrast: Sequence[int] = ()) -> np.ndarray:
     """Reorder the class colours by the class boundaries of ``labels`` (the classes in
     ``keep_contrast`` keep their contrast to their neighbours); print the change."""
-    from gss.models.vqvae.maskige_vqvae_trainer import read_label_maps
-    from gss.palette_assignment import assign_colours, boundary_statistics, neighbour_contrast
+    from gss.maskige.vqvae.trainer import read_label_maps
+    from gss.maskige.assignment import assign_colours, boundary_statistics, neighbour_contrast
     try:
         maps = read_label_maps(labels)
     except (FileNotFoundError, ValueError) as err:

@@ -24,9 +24,9 @@ import cv2  # noqa: E402
 import torch  # noqa: E402
 
 from gss.checkpoints import save_atomically  # noqa: E402
-from gss.maskige import Maskige  # noqa: E402
-from gss.models.vqvae.maskige_vqvae import DEFAULT_ARCH, MaskigeVQVAE  # noqa: E402
-from gss.models.vqvae.maskige_vqvae_trainer import (  # noqa: E402
+from gss.maskige.palette import Maskige  # noqa: E402
+from gss.maskige.vqvae.maskige_vqvae import DEFAULT_ARCH, MaskigeVQVAE  # noqa: E402
+from gss.maskige.vqvae.trainer import (  # noqa: E402
     MaskSource, evaluate_on_label_maps, label_map_paths, read_label_maps, train_maskige_vqvae)
 
 

@@ -18,7 +18,7 @@ from torch import Tensor
 
 from gss.converters.key_renaming import refuse_unknown, rename_by_prefix
 from gss.errors import InputError
-from gss.models.vqvae.dalle import DECODER_DEFAULTS, ENCODER_DEFAULTS
+from gss.maskige.vqvae.dalle import DECODER_DEFAULTS, ENCODER_DEFAULTS
 
 # original head prefix -> ours (matched longest first, so conv_seg. and conv_seg_pixel. differ)
 HEAD_NAMES = {

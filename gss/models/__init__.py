@@ -1,2 +1,3 @@
-"""Models: the VQ-VAEs (E_phi / D_theta), and the segmentors and heads built on them."""
-from gss.models import backbones, heads, losses, segmentors, vqvae  # noqa: F401
+"""Stage 2 of GSS and its peers: the image network I_psi (backbones, fusion, heads) that
+predicts maskige tokens, the segmentors around it, and GMMSeg and ProtoSeg."""
+from gss.models import backbones, heads, losses, segmentors  # noqa: F401

@@ -7,7 +7,7 @@ A VQ-VAE's worst habit at boundaries is to decode a blend of the two colours. Th
 blurs each ground-truth maskige (mask upsampled 2x as GSS does, then X) with a Gaussian of
 ``sigma`` maskige pixels, applies nearest-colour X^-1 and scores it against the mask at
 maskige resolution. Palettes with the same colours in another class order differ only in
-which blends land on a third class (``gss/palette_assignment.py``). LABELS: a folder of label
+which blends land on a third class (``gss/maskige/assignment.py``). LABELS: a folder of label
 maps or a glob pattern; ``--scale`` resizes the label maps first (0.5: CamVid's 180x240).
 """
 import argparse
@@ -20,10 +20,10 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from gss.maskige import Maskige  # noqa: E402
-from gss.models.maskige_tokenizer import MASKIGE_SCALE, upsample_mask  # noqa: E402
-from gss.models.vqvae.maskige_vqvae_trainer import read_label_maps  # noqa: E402
-from gss.stage1 import IoUAccumulator  # noqa: E402
+from gss.maskige.palette import Maskige  # noqa: E402
+from gss.maskige.tokenizer import MASKIGE_SCALE, upsample_mask  # noqa: E402
+from gss.maskige.vqvae.trainer import read_label_maps  # noqa: E402
+from gss.maskige.stage1 import IoUAccumulator  # noqa: E402
 
 
 def blurred_reconstruction_iou(maskige: Maskige, label_maps, sigma: float,

@@ -35,7 +35,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 import torch  # noqa: E402
 
 import gss  # noqa: E402,F401
-from gss.models.vqvae.dalle import write_random_dalle_checkpoint  # noqa: E402
+from gss.maskige.vqvae.dalle import write_random_dalle_checkpoint  # noqa: E402
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 R101_CS = 'configs/gss/cityscapes/gss-ff_r101-d8_80k_cityscapes-768x768.py'

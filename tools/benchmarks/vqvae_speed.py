@@ -19,8 +19,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 import torch  # noqa: E402
 
-from gss.models.vqvae import MaskigeVQVAE  # noqa: E402
-from gss.models.vqvae.dalle import DalleVQVAE, write_random_dalle_checkpoint  # noqa: E402
+from gss.maskige.vqvae import MaskigeVQVAE  # noqa: E402
+from gss.maskige.vqvae.dalle import DalleVQVAE, write_random_dalle_checkpoint  # noqa: E402
 
 
 def time_model(model, size: int, repeats: int, device: str) -> dict:

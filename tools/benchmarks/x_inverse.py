@@ -22,8 +22,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 import torch  # noqa: E402
 
-from gss.maskige import Maskige, nearest_colour_brute_force  # noqa: E402
-from gss.posterior_learning import maximal_distance_palette  # noqa: E402
+from gss.maskige.palette import Maskige, nearest_colour_brute_force  # noqa: E402
+from gss.maskige.posterior_learning import maximal_distance_palette  # noqa: E402
 
 
 def make_inputs(batch: int, classes: int, size: int, device: str):

@@ -17,7 +17,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 from gss.checkpoints import save_atomically  # noqa: E402
 from gss.errors import exit_on_input_error  # noqa: E402
-from gss.models.vqvae.dalle import DalleVQVAE  # noqa: E402
+from gss.maskige.vqvae.dalle import DalleVQVAE  # noqa: E402
 
 
 def main() -> None:

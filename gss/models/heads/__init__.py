@@ -4,8 +4,6 @@ from gss.models.heads.gmmseg_head import GMMSegHead
 from gss.models.heads.gss_ff_head import GSSFFHead
 from gss.models.heads.gss_ftw_head import GSSFTWHead
 from gss.models.heads.gss_token_head import GSSTokenHead
-from gss.models.heads.learned_x_inverse import LearnedXInverse
 from gss.models.heads.protoseg_head import ProtoSegHead
 
-__all__ = ['GMMSegHead', 'GSSFFHead', 'GSSFTWHead', 'GSSTokenHead', 'LearnedXInverse',
-           'ProtoSegHead']
+__all__ = ['GMMSegHead', 'GSSFFHead', 'GSSFTWHead', 'GSSTokenHead', 'ProtoSegHead']

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import torch
 
-from gss.maskige import Maskige, PaletteLike
-from gss.models.maskige_tokenizer import MaskigeTokenizer
+from gss.maskige.palette import Maskige, PaletteLike
+from gss.maskige.tokenizer import MaskigeTokenizer
 from gss.registry import VQVAES
 
 

@@ -1,7 +1,7 @@
 """GSS-FF's head: the image network's last part, I_psi, predicting the maskige's VQ-VAE tokens.
 
 The token branch (:class:`~gss.models.heads.gss_token_head.GSSTokenHead`) learns the codes of
-the ground-truth mask's maskige, tokenised by :class:`~gss.models.maskige_tokenizer.
+the ground-truth mask's maskige, tokenised by :class:`~gss.maskige.tokenizer.
 MaskigeTokenizer`. An auxiliary pixel branch predicts classes directly; it also fills ignore
 pixels before tokenising. At inference the predicted tokens are decoded to a maskige and X^-1
 (nearest palette colour, training-free) turns it into per-class scores.

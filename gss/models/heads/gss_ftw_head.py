@@ -19,7 +19,7 @@ from torch import Tensor
 
 from gss.errors import InputError
 from gss.models.heads.gss_token_head import GSSTokenHead, cross_entropy_loss
-from gss.models.heads.learned_x_inverse import LearnedXInverse
+from gss.models.layers.learned_x_inverse import LearnedXInverse
 
 
 @MODELS.register_module()

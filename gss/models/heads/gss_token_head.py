@@ -16,7 +16,7 @@ from mmseg.utils import ConfigType
 from torch import Tensor, nn
 
 from gss.errors import InputError
-from gss.maskige import PaletteLike
+from gss.maskige.palette import PaletteLike
 from gss.models.heads.frozen_tokenizer_holder import FrozenTokenizerHolder
 from gss.models.layers import LevelFusion, SwinTokenMixer, TokenClassifier, build_token_classifier
 

@@ -18,7 +18,7 @@ from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.utils import SampleList
 from torch import Tensor, nn
 
-from gss.models.heads.sinkhorn import class_sinkhorn
+from gss.models.layers.sinkhorn import class_sinkhorn
 
 #: Target of pixels without a sub-centre (ignore label); component indices can exceed 255.
 NO_SUB_CENTRE = -1

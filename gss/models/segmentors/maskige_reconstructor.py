@@ -14,8 +14,8 @@ from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, SampleList
 from torch import Tensor
 
-from gss.maskige import Maskige, PaletteLike
-from gss.models.maskige_tokenizer import MaskigeTokenizer
+from gss.maskige.palette import Maskige, PaletteLike
+from gss.maskige.tokenizer import MaskigeTokenizer
 from gss.registry import VQVAES
 from gss.tensor_ops import argmax_over_classes
 

@@ -17,8 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from gss.maskige import Maskige
-from gss.models.vqvae.base import FrozenVQVAE
+from gss.maskige.palette import Maskige
+from gss.maskige.vqvae.base import FrozenVQVAE
 from gss.tensor_ops import argmax_over_classes, one_hot_classes
 
 # GSS tokenises the mask at twice the crop's resolution (Sec. 3.2 of the paper).

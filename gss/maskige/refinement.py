@@ -15,10 +15,10 @@ from mmengine.config import Config
 
 from gss.checkpoints import read_checkpoint
 from gss.errors import InputError
-from gss.maskige import Maskige
-from gss.models.maskige_tokenizer import MaskigeTokenizer
+from gss.maskige.palette import Maskige
+from gss.maskige.stage1 import reconstruction_iou
+from gss.maskige.tokenizer import MaskigeTokenizer
 from gss.registry import VQVAES
-from gss.stage1 import reconstruction_iou
 
 CANDIDATE_STEP = 15  # RGB lattice of the candidate colours
 CANDIDATES_PER_ROUND = 6

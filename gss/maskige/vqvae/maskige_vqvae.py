@@ -16,8 +16,8 @@ from torch import Tensor, nn
 
 from gss.checkpoints import read_checkpoint
 from gss.errors import InputError
-from gss.models.vqvae.base import FrozenVQVAE
-from gss.models.vqvae.fsq import FSQ
+from gss.maskige.vqvae.base import FrozenVQVAE
+from gss.maskige.vqvae.fsq import FSQ
 from gss.registry import VQVAES
 
 PRECISIONS = ('float32', 'bfloat16', 'auto')

@@ -22,7 +22,7 @@ from torch.serialization import SourceChangeWarning
 
 from gss.checkpoints import check_checkpoint_file, read_checkpoint
 from gss.errors import InputError, one_line
-from gss.models.vqvae.base import FrozenVQVAE
+from gss.maskige.vqvae.base import FrozenVQVAE
 from gss.registry import VQVAES
 
 LOGIT_LAPLACE_EPS = 0.1

@@ -29,10 +29,10 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from gss.errors import InputError
-from gss.maskige import Maskige
-from gss.models.maskige_tokenizer import MASKIGE_SCALE, MaskigeTokenizer, upsample_mask
-from gss.models.vqvae.maskige_vqvae import MaskigeVQVAE
-from gss.stage1 import IGNORE_INDEX, reconstruction_iou
+from gss.maskige.palette import Maskige
+from gss.maskige.stage1 import IGNORE_INDEX, reconstruction_iou
+from gss.maskige.tokenizer import MASKIGE_SCALE, MaskigeTokenizer, upsample_mask
+from gss.maskige.vqvae.maskige_vqvae import MaskigeVQVAE
 
 
 def label_map_paths(folder_or_pattern: str, suffix: str = '.png') -> List[str]:

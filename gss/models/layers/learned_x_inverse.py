@@ -21,8 +21,8 @@ from mmcv.cnn import ConvModule
 from torch import Tensor, nn
 
 from gss.errors import InputError
-from gss.maskige import Maskige
-from gss.models.layers import SwinTokenMixer
+from gss.maskige.palette import Maskige
+from gss.models.layers.swin_token_mixer import SwinTokenMixer
 
 INVERSE_MODES = ('plain', 'residual')
 

@@ -1,6 +1,6 @@
 """Stage-1 reconstruction IoU: GT mask -> X -> VQ-VAE encode/decode -> X^-1, as GSS measures it.
 
-The path itself is :meth:`gss.models.maskige_tokenizer.MaskigeTokenizer.reconstruct`, the
+The path itself is :meth:`gss.maskige.tokenizer.MaskigeTokenizer.reconstruct`, the
 same that makes the GSS heads' targets; this module accumulates its IoU over many masks for
 the VQ-VAE trainer and the palette refinement (the reconstruction segmentor evaluates it with
 mmseg's IoUMetric instead).
@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from gss.models.maskige_tokenizer import MaskigeTokenizer
+from gss.maskige.tokenizer import MaskigeTokenizer
 from gss.tensor_ops import argmax_over_classes
 
 IGNORE_INDEX = 255

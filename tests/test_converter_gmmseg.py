@@ -188,6 +188,26 @@ def test_converted_head_computes_what_the_original_computes(tmp_path):
     assert 'exists; pass --overwrite' in again.stderr and out.read_bytes() == before
 
 
+@pytest.mark.parametrize('iterations,m_steps', [(0, 0), (1, 1), (5, 1), (6, 2), (12, 3)])
+def test_em_steps_taken_counts_the_released_phase(iterations, m_steps):
+    """The released head ran an M-step at iterations 0, 5, 10, ...: ceil(counter / 5)."""
+    layout = _released_head_layout(classes=2, components=1, dim=2, channels=4, memory=1)
+    layout['decode_head.means'] = torch.ones(2, 1, 2)
+    layout['decode_head.diagonal'] = torch.ones(2, 1, 2)
+    layout['decode_head.iteration_counter'] = torch.tensor([float(iterations)])
+    ours, _ = convert_gmmseg_original(layout)
+    assert int(ours['decode_head.iteration']) == iterations
+    assert int(ours['decode_head.em_steps_taken']) == m_steps
+
+
+def test_em_interval_must_be_positive():
+    layout = _released_head_layout(classes=2, components=1, dim=2, channels=4, memory=1)
+    layout['decode_head.means'] = torch.ones(2, 1, 2)
+    layout['decode_head.diagonal'] = torch.ones(2, 1, 2)
+    with pytest.raises(InputError, match=r'^em_interval must be a positive integer .*got 0$'):
+        convert_gmmseg_original(layout, em_interval=0)
+
+
 def test_unknown_and_missing_keys_are_named():
     layout = _released_head_layout(classes=2, components=1, dim=2, channels=4, memory=1)
     with pytest.raises(InputError, match=r'^1 keys of no known module: decode_head\.aux\.weight; '

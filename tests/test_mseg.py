@@ -12,13 +12,16 @@ from mmengine.runner import Runner
 from PIL import Image
 
 import gss  # noqa: F401
+from gss.datasets.data_roots import check_data_roots, set_data_root
 from gss.datasets.mseg import (MSEG_DATASETS, TEST_DATASETS, TRAIN_DATASETS, MSegDataset,
                                ToMSegTaxonomy, universal_classes, universal_label_table,
                                universal_to_test_matrix)
+from gss.datasets.mseg.dataset import resolve_lists_root
 from gss.datasets.mseg.taxonomy import _column
+from gss.engine.config_setup import apply_cfg_options
 from gss.errors import InputError
 from gss.evaluation import MSegMetric, harmonic_mean
-from gss.evaluation.mseg_metric import are_probabilities
+from gss.evaluation.mseg_metric import are_probabilities, map_to_test_set
 from tests.conftest import REPO_ROOT
 
 MSEG_CONFIGS = ['configs/gss/mseg/gss-ff_hrnet-w48_160k_mseg-512x512.py',
@@ -145,6 +148,48 @@ def test_label_transform_maps_training_labels_and_refuses_unknown_values(mseg_fo
                   seg_map_path='x.png'))
 
 
+def test_lists_resolve_against_the_data_root_not_the_working_dir(mseg_folders, tmp_path,
+                                                                 monkeypatch):
+    """A relative lists_root (default: beside the root) is joined to data_root, so a tool run
+    from any folder with --data-root finds the lists; the samples carry the resolved folder to
+    the label transform and the metric."""
+    mseg_root, lists_root = mseg_folders
+    assert resolve_lists_root('data/mseg_dataset') == osp.join('data', 'mseg_lists')
+    assert resolve_lists_root('/d/mseg_dataset', 'lists') == osp.join('/d/mseg_dataset', 'lists')
+    assert resolve_lists_root('/d/mseg_dataset', '/elsewhere') == '/elsewhere'
+    monkeypatch.chdir(tmp_path)  # no data/ here
+    test = MSegDataset('kitti-19', 'val', data_root=mseg_root)
+    assert test.get_data_info(0)['mseg_lists_root'] == lists_root
+    monkeypatch.chdir(osp.dirname(mseg_root))
+    train = MSegDataset('ade20k-150-relabeled', 'train', data_root='mseg_dataset')
+    info = train.get_data_info(0)
+    assert info['mseg_lists_root'] == 'mseg_lists'
+    labels = np.array([[0, 3, 255]], dtype=np.uint8)
+    out = ToMSegTaxonomy()(dict(info, gt_seg_map=labels))  # lists from the sample
+    assert out['gt_seg_map'].tolist() == [[179, 93, 255]]
+    with pytest.raises(InputError, match="needs the sample's mseg_lists_root or a lists_root"):
+        ToMSegTaxonomy()(dict(gt_seg_map=labels, mseg_dataset='ade20k-150-relabeled'))
+
+
+def test_a_config_reads_and_scores_from_another_folder_given_the_data_root(
+        mseg_folders, tmp_path, monkeypatch):
+    mseg_root, _ = mseg_folders
+    cfg = Config.fromfile(osp.join(REPO_ROOT, MSEG_CONFIGS[0]))
+    _with_synthetic_folders(cfg, mseg_root)  # set_data_root, as --data-root
+    monkeypatch.chdir(tmp_path)
+    check_data_roots(cfg, ['test_dataloader'])
+    batch = next(iter(Runner.build_dataloader(cfg.test_dataloader, seed=0)))
+    sample = batch['data_samples'][0]
+    metric = Runner.build_evaluator(None, cfg.test_evaluator).metrics[0]
+    label = sample.gt_sem_seg.data
+    metric.process({}, [dict(sample.metainfo, seg_logits=dict(data=torch.zeros(
+        (194,) + label.shape[1:])), gt_sem_seg=dict(data=label))])
+    assert metric.results[0][0] == 'voc2012'
+    with pytest.raises(InputError, match='no mseg_lists_root in its metainfo and no MSegMetric '
+                       'lists_root'):
+        metric.process({}, [dict(mseg_dataset='voc2012', seg_logits=dict(data=label))])
+
+
 def _sample(name: str, universal_scores: torch.Tensor, label: np.ndarray) -> dict:
     return dict(mseg_dataset=name, seg_logits=dict(data=universal_scores),
                 gt_sem_seg=dict(data=torch.from_numpy(label)[None].long()))
@@ -201,32 +246,85 @@ def test_metric_tells_probabilities_from_logits_and_refuses_out(mseg_folders):
         metric.process({}, [dict(img_path='a.jpg', seg_logits=dict(data=shares))])
 
 
-def _with_synthetic_folders(cfg: Config, mseg_root: str, lists_root: str) -> None:
-    """Point every MSeg path of ``cfg`` at the synthetic folders."""
-    def visit(node):
-        if isinstance(node, dict):
-            for key in list(node):
-                if key == 'lists_root':
-                    node[key] = lists_root
-                elif key == 'data_root' and node.get('type') == 'MSegDataset':
-                    node[key] = mseg_root
-                else:
-                    visit(node[key])
-        elif isinstance(node, (list, tuple)):
-            for item in node:
-                visit(item)
-    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader', 'val_evaluator',
-                'test_evaluator'):
-        visit(cfg[key])
-        if 'dataloader' in key:
-            cfg[key].update(num_workers=0, persistent_workers=False)
+def _fixed_camvid_example() -> tuple:
+    """Three CamVid pixels (U, 1, 3) and their labels: the universal winner of pixel 0,
+    'backpack', has no CamVid class, though Road's source is next; pixel 1's Bicyclist has two
+    sources (bicyclist, bicycle) that together beat 'road'; pixel 2 is plainly road."""
+    camvid = _class_list('camvid-11')
+    probs = torch.zeros(194, 1, 3)
+    probs[[U['backpack'], U['road'], U['sky']], 0, 0] = torch.tensor([0.5, 0.4, 0.1])
+    probs[[U['road'], U['bicyclist'], U['bicycle']], 0, 1] = torch.tensor([0.4, 0.3, 0.3])
+    probs[[U['road'], U['sky']], 0, 2] = torch.tensor([0.9, 0.1])
+    road, bicyclist = camvid.index('Road'), camvid.index('Bicyclist')
+    return probs, np.array([[road, bicyclist, road]])
+
+
+@pytest.mark.parametrize('mapping,absent_classes,miou', [
+    ('probability_sum', 'ignore', 100.0),  # Road 2/2, Bicyclist 1/1
+    ('universal_argmax', 'ignore', 16.67),  # Road 1/3 (pixels 0-2: Bicyclist, Road, Road)
+    ('probability_sum', 'zero', 18.18),  # 2 / 11 classes
+    ('universal_argmax', 'zero', 3.03),  # (1/3) / 11
+])
+def test_the_two_mappings_on_a_fixed_example(mapping, absent_classes, miou, mseg_folders):
+    """The figures docs/datasets.md quotes for MSeg's and the original GSS's mappings."""
+    _, lists_root = mseg_folders
+    probs, label = _fixed_camvid_example()
+    metric = MSegMetric(lists_root=lists_root, mapping=mapping, absent_classes=absent_classes)
+    metric.process({}, [_sample('camvid-11', probs, label)])
+    assert metric.compute_metrics(metric.results)['camvid-11.mIoU'] == miou
+
+
+def test_universal_argmax_is_the_originals_one_hot_through_the_mapping(mseg_folders):
+    """The lookup equals one-hot universal arg-max -> (T, U) mapping -> arg-max, also where the
+    winner has no test class (-> class 0); on one-hot scores the two mappings agree."""
+    _, lists_root = mseg_folders
+    matrix = universal_to_test_matrix(lists_root, 'camvid-11')
+    logits = torch.randn(194, 5, 7, generator=torch.Generator().manual_seed(0))
+    logits[U['backpack'], 0, :3] = 50.0  # no CamVid class
+    one_hot = torch.nn.functional.one_hot(logits.argmax(0), 194).permute(2, 0, 1).float()
+    reference = torch.einsum('tu,uhw->thw', matrix, one_hot).argmax(0)
+    ours = map_to_test_set(logits, matrix, False, 'universal_argmax')
+    assert torch.equal(ours, reference) and ours[0, :3].tolist() == [0, 0, 0]
+    assert torch.equal(map_to_test_set(one_hot, matrix, True, 'probability_sum'), reference)
+    assert not torch.equal(map_to_test_set(logits, matrix, False, 'probability_sum'), reference)
+
+
+@pytest.mark.parametrize('key,value,choices', [
+    ('mapping', 'argmax', "'probability_sum', 'universal_argmax'"),
+    ('scores', 'softmax', "'auto', 'logits', 'probabilities'"),
+    ('absent_classes', 'nan', "'ignore', 'zero'"),
+])
+def test_bad_metric_settings_name_key_value_and_choices(key, value, choices, mseg_folders):
+    _, lists_root = mseg_folders
+    message = f"^MSegMetric: {key} must be one of {choices}; got '{value}'$"
+    with pytest.raises(InputError, match=message):
+        MSegMetric(lists_root=lists_root, **{key: value})
+
+
+def test_the_config_switches_to_the_originals_mapping(mseg_folders):
+    cfg = Config.fromfile(osp.join(REPO_ROOT, MSEG_CONFIGS[0]))
+    apply_cfg_options(cfg, {'test_evaluator.mapping': 'universal_argmax'})
+    assert Runner.build_evaluator(None, cfg.test_evaluator).metrics[0].mapping == \
+        'universal_argmax'
+    apply_cfg_options(cfg, {'test_evaluator.mapping': 'argmax'})
+    with pytest.raises(InputError, match="mapping must be one of 'probability_sum', "
+                       "'universal_argmax'; got 'argmax'"):
+        Runner.build_evaluator(None, cfg.test_evaluator)
+
+
+def _with_synthetic_folders(cfg: Config, mseg_root: str) -> None:
+    """Point ``cfg``'s datasets at the synthetic MSeg root, as --data-root does (the lists
+    follow: they are found beside the root), and load in the test process."""
+    set_data_root(cfg, mseg_root)
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cfg[key].update(num_workers=0, persistent_workers=False)
 
 
 @pytest.mark.parametrize('config', MSEG_CONFIGS, ids=[osp.basename(c)[:-3] for c in MSEG_CONFIGS])
 def test_every_mseg_config_builds_its_dataloaders(config, mseg_folders):
-    mseg_root, lists_root = mseg_folders
+    mseg_root, _ = mseg_folders
     cfg = Config.fromfile(osp.join(REPO_ROOT, config))
-    _with_synthetic_folders(cfg, mseg_root, lists_root)
+    _with_synthetic_folders(cfg, mseg_root)
     train = Runner.build_dataloader(cfg.train_dataloader, seed=0)
     # Seven sets, each repeated to about 120k samples an epoch as the original (6 ... 40 x 2).
     assert len(train.dataset) == 2 * sum(cfg.train_repeats.values())
@@ -241,6 +339,7 @@ def test_every_mseg_config_builds_its_dataloaders(config, mseg_folders):
         cfg.test_sets
     metric = Runner.build_evaluator(None, cfg.test_evaluator).metrics[0]
     assert metric.scores == 'auto'  # GSS-FF's class shares and FT-W's logits told apart
+    assert metric.mapping == 'probability_sum'
 
 
 def _set_of(img_path: str) -> str:
@@ -253,9 +352,10 @@ def test_the_test_dataloader_and_metric_score_a_perfect_prediction_100(mseg_fold
     source, Pascal-Context's flower and wood, are left out of the labels)."""
     mseg_root, lists_root = mseg_folders
     cfg = Config.fromfile(osp.join(REPO_ROOT, MSEG_CONFIGS[0]))
-    _with_synthetic_folders(cfg, mseg_root, lists_root)
+    _with_synthetic_folders(cfg, mseg_root)
     test = Runner.build_dataloader(cfg.test_dataloader, seed=0)
-    metric = MSegMetric(lists_root=lists_root)
+    metric = Runner.build_evaluator(None, cfg.test_evaluator).metrics[0]
+    assert metric.lists_root is None  # each sample's mseg_lists_root
     for batch in test:
         for sample in batch['data_samples']:
             name = sample.metainfo['mseg_dataset']
@@ -268,7 +368,7 @@ def test_the_test_dataloader_and_metric_score_a_perfect_prediction_100(mseg_fold
             valid = label != 255
             logits[first_source[label[valid]], valid.nonzero(as_tuple=True)[0],
                    valid.nonzero(as_tuple=True)[1]] = 10.0
-            metric.process({}, [dict(mseg_dataset=name, seg_logits=dict(data=logits),
+            metric.process({}, [dict(sample.metainfo, seg_logits=dict(data=logits),
                                      gt_sem_seg=dict(data=label[None]))])
     results = metric.compute_metrics(metric.results)
     assert set(results) == {f'{n}.mIoU' for n in TEST_DATASETS} | {'mIoU'}
@@ -296,9 +396,7 @@ def test_tools_test_prints_the_harmonic_mean(aug, mseg_folders, tmp_path, cpu_en
     import subprocess
     import sys
 
-    mseg_root, lists_root = mseg_folders
-    (tmp_path / 'data').mkdir()
-    (tmp_path / 'data' / 'mseg_lists').symlink_to(lists_root)  # the configs' default
+    mseg_root, _ = mseg_folders  # the lists beside the root: --data-root finds them
     source = tmp_path / 'mseg_source.py'
     source.write_text(
         f"_base_ = ['{REPO_ROOT}/configs/_base_/models/upernet_effnet-lite0.py',\n"
@@ -327,17 +425,18 @@ def test_tools_test_prints_the_harmonic_mean(aug, mseg_folders, tmp_path, cpu_en
 def test_preflight_names_a_missing_set_folder_or_list(mseg_folders, tmp_path):
     """tools' check_data_roots, before any model is built: each test set's own folder and its
     lists must exist (MSeg's folders are not walked)."""
-    from gss.datasets.data_roots import check_data_roots
-
-    mseg_root, lists_root = mseg_folders
+    mseg_root, _ = mseg_folders
     cfg = Config.fromfile(osp.join(REPO_ROOT, MSEG_CONFIGS[0]))
-    _with_synthetic_folders(cfg, mseg_root, lists_root)
+    _with_synthetic_folders(cfg, mseg_root)
     check_data_roots(cfg, ['test_dataloader'])
-    _with_synthetic_folders(cfg, mseg_root, str(tmp_path / 'no_lists'))
+    (tmp_path / 'no_lists').mkdir()
+    (tmp_path / 'no_lists' / 'mseg_dataset').symlink_to(mseg_root)  # data, no lists beside
+    _with_synthetic_folders(cfg, str(tmp_path / 'no_lists' / 'mseg_dataset'))
     with pytest.raises(FileNotFoundError, match=r'^test_dataloader: list file not found: .*'
-                       r'no_lists/voc2012/voc2012_names\.txt \(MSegDataset\); link mseg-api'):
+                       r'no_lists/mseg_lists/voc2012/voc2012_names\.txt \(MSegDataset\); '
+                       r'link mseg-api'):
         check_data_roots(cfg, ['test_dataloader'])
-    _with_synthetic_folders(cfg, str(tmp_path), lists_root)
+    _with_synthetic_folders(cfg, str(tmp_path))
     with pytest.raises(FileNotFoundError, match=r'data folder not found: .*PASCAL_VOC_2012 '
                        r'\(MSegDataset\); download and remap MSeg'):
         check_data_roots(cfg, ['test_dataloader'])

@@ -1,7 +1,9 @@
 """GMMSeg and ProtoSeg heads: Sinkhorn, the Gaussian density, EM, prototype updates, losses,
 open-set outputs, and identical updates on two CPU processes."""
+import io
 import math
 import os
+import re
 
 import pytest
 import torch
@@ -9,8 +11,9 @@ import torch.multiprocessing as mp
 import torch.nn.functional as F
 from torch.distributions import Normal
 
+from gss.errors import InputError
 from gss.models.heads.gmmseg_head import (GMMSegHead, diagonal_gaussian_log_density,
-                                          evenly_spaced_per_group)
+                                          em_steps_after, evenly_spaced_per_group)
 from gss.models.heads.protoseg_head import ProtoSegHead
 from gss.models.layers.sinkhorn import class_sinkhorn
 from gss.models.heads.sub_centre_head import NO_SUB_CENTRE
@@ -127,6 +130,59 @@ def test_em_through_training_updates_converges_to_the_clusters():
     head.update_sub_centres(torch.zeros(4, 4), torch.zeros(4, dtype=torch.long),
                             torch.zeros(4, dtype=torch.bool), torch.ones(3, dtype=torch.bool))
     assert head.memory[0].abs().sum(1).min() > 0
+
+
+def _train_recording_m_steps(head: GMMSegHead, iterations: int, seed: int) -> list:
+    """Run ``iterations`` updates on random clustered pixels; the 0-based iterations whose
+    update ran an M-step."""
+    steps = []
+    m_step = head.m_step
+
+    def recording(present):
+        steps.append(int(head.iteration))
+        m_step(present)
+
+    head.m_step = recording
+    gen = torch.Generator().manual_seed(seed)
+    for _ in range(iterations):
+        groups = torch.randint(0, 6, (30,), generator=gen)
+        head.update_sub_centres(F.normalize(torch.randn(30, 4, generator=gen), dim=1), groups,
+                                torch.ones(30, dtype=torch.bool),
+                                torch.ones(3, dtype=torch.bool))
+    del head.m_step
+    return steps
+
+
+def test_m_steps_run_at_iterations_0_5_10_as_released():
+    """The released head tests its counter before incrementing it: iteration 0 runs an M-step."""
+    head = _gmm(em_interval=5)
+    assert _train_recording_m_steps(head, 12, seed=4) == [0, 5, 10]
+    assert int(head.iteration) == 12 and int(head.em_steps_taken) == 3
+    counts = [em_steps_after(c, 5) for c in range(12)]
+    assert counts == [0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 3]
+    assert em_steps_after(80000, 5) == 16000 and em_steps_after(80001, 5) == 16001
+
+
+def test_m_step_phase_survives_a_checkpoint_saved_mid_interval():
+    """Saved after 7 iterations (2 into an interval), a fresh head loaded from the file runs
+    its next M-step at iteration 10, as the uninterrupted run does."""
+    first = _gmm(em_interval=5)
+    assert _train_recording_m_steps(first, 7, seed=5) == [0, 5]
+    buffer = io.BytesIO()
+    torch.save(first.state_dict(), buffer)
+    buffer.seek(0)
+    resumed = _gmm(em_interval=5)
+    resumed.load_state_dict(torch.load(buffer), strict=True)
+    assert int(resumed.iteration) == 7 and int(resumed.em_steps_taken) == 2
+    assert _train_recording_m_steps(resumed, 6, seed=6) == [10]
+    assert int(resumed.em_steps_taken) == em_steps_after(13, 5) == 3
+
+
+@pytest.mark.parametrize('interval', [0, -5, 2.5, True])
+def test_em_interval_must_be_a_positive_integer(interval):
+    with pytest.raises(InputError, match=rf'^em_interval must be a positive integer .*, got '
+                       rf'{re.escape(repr(interval))}$'):
+        _gmm(em_interval=interval)
 
 
 def test_memory_is_kept_out_of_checkpoints_and_gaussians_are_in():

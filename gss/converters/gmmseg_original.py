@@ -10,7 +10,8 @@ differs in names and in what it stores:
   them (slightly off the unit sphere); ours are kept normalised, so they are normalised here,
   which is what the original computes with.
 - ``diagonal`` (the components' standard deviations) -> ``stds``.
-- ``iteration_counter`` -> ``iteration`` and the M-steps it implies (``em_steps_taken``).
+- ``iteration_counter`` -> ``iteration`` and the M-steps it implies (``em_steps_taken``:
+  the original tests the counter before incrementing it, so ceil(counter / interval)).
 - Left out: the EM memory ``queue`` / ``queue_ptr`` (7 GB for COCO-Stuff's 855 components; here
   the memory is not checkpointed and refills in 50 iterations when training resumes),
   ``eye_matrix`` (a constant) and the unused stock classifier ``conv_seg``.
@@ -25,6 +26,7 @@ from torch import Tensor
 
 from gss.converters.key_renaming import refuse_unknown, rename_by_prefix
 from gss.errors import InputError
+from gss.models.heads.gmmseg_head import em_steps_after
 
 HEAD = 'decode_head.'
 RENAMES = {
@@ -71,5 +73,6 @@ def convert_gmmseg_original(state: Dict[str, Tensor], em_interval: int = EM_INTE
     ours[HEAD + 'stds'] = stds
     iteration = int(state[HEAD + 'iteration_counter'].reshape(-1)[0].item())
     ours[HEAD + 'iteration'] = torch.tensor(iteration, dtype=torch.long)
-    ours[HEAD + 'em_steps_taken'] = torch.tensor(iteration // em_interval, dtype=torch.long)
+    em_steps = em_steps_after(iteration, em_interval)
+    ours[HEAD + 'em_steps_taken'] = torch.tensor(em_steps, dtype=torch.long)
     return ours, renamed.dropped

@@ -18,6 +18,18 @@ from gss.datasets.mseg.taxonomy import IGNORE, universal_to_test_matrix
 from gss.errors import InputError
 
 ROWS_PER_CHUNK = 64  # rows of an image mapped at once: the (194, rows, W) scores stay small
+#: How universal scores become test-set labels (:func:`map_to_test_set`).
+MAPPINGS = ('probability_sum', 'universal_argmax')
+SCORE_KINDS = ('auto', 'logits', 'probabilities')
+ABSENT_CLASSES = ('ignore', 'zero')
+
+
+def check_choice(key: str, value: object, choices: Sequence[str]) -> None:
+    """Raise :class:`InputError` naming ``key``, ``value`` and ``choices`` unless ``value`` is
+    one of the ``choices``."""
+    if value not in choices:
+        raise InputError(f'MSegMetric: {key} must be one of {", ".join(map(repr, choices))}; '
+                         f'got {value!r}')
 
 
 def harmonic_mean(values: Sequence[float]) -> float:
@@ -36,10 +48,25 @@ def are_probabilities(scores: Tensor) -> bool:
         atol=1e-3))
 
 
-def map_to_test_set(scores: Tensor, matrix: Tensor, probabilities: bool) -> Tensor:
-    """(U, H, W) universal scores -> (H, W) test-set labels: the universal probabilities of
-    each test class's sources summed ((T, U) 0/1 ``matrix``), then the arg-max (MSeg)."""
+def map_to_test_set(scores: Tensor, matrix: Tensor, probabilities: bool,
+                    mapping: str = 'probability_sum') -> Tensor:
+    """(U, H, W) universal scores -> (H, W) test-set labels through the (T, U) 0/1 ``matrix``.
+
+    ``mapping``:
+
+    - 'probability_sum' (MSeg's protocol): the universal probabilities of each test class's
+      sources summed, then the arg-max over the test classes.
+    - 'universal_argmax' (the original GSS): the universal arg-max, one-hot, through the
+      matrix, then the arg-max: the test class of the winning universal class, or test class
+      0 when no test class has it as a source (the arg-max of all zeros).
+
+    ``probabilities`` says the scores need no softmax (the arg-max never needs one).
+    """
+    check_choice('mapping', mapping, MAPPINGS)
     matrix = matrix.to(scores.device, torch.float32)
+    if mapping == 'universal_argmax':
+        # One-hot through the matrix picks a column; the column's arg-max is the same lookup.
+        return matrix.argmax(0)[scores.argmax(0)]
     rows = []
     for chunk in scores.split(ROWS_PER_CHUNK, dim=1):
         chunk = chunk.float() if probabilities else chunk.float().softmax(0)
@@ -52,11 +79,16 @@ class MSegMetric(BaseMetric):
     """Per-test-set mIoU of a universal model, and their harmonic mean (``mIoU``).
 
     Every sample names its test set (``mseg_dataset`` in its metainfo; the MSeg test pipeline
-    packs it). Its universal scores are mapped to the set's classes by
-    :func:`map_to_test_set`, then scored against the set's own labels.
+    packs it, with ``mseg_lists_root``, the lists folder its dataset read). Its universal
+    scores are mapped to the set's classes by :func:`map_to_test_set`, then scored against the
+    set's own labels.
 
     Args:
-        lists_root: mseg-api's ``dataset_lists`` folder (the test sets' class lists).
+        lists_root: mseg-api's ``dataset_lists`` folder (the test sets' class lists); None (the
+            configs): each sample's ``mseg_lists_root``.
+        mapping: 'probability_sum' (MSeg's: universal probabilities summed per test class) or
+            'universal_argmax' (the original GSS's: the universal arg-max, then its test class);
+            :func:`map_to_test_set`.
         scores: what the model's ``seg_logits`` are: 'auto' (probabilities if they are
             non-negative and sum to 1 at every pixel, as GSS-FF's class shares and merged
             --aug-test views, else logits), 'logits' (softmax first) or 'probabilities'.
@@ -64,28 +96,28 @@ class MSegMetric(BaseMetric):
             in labels or predictions) or 'zero' (mseg-semantic's mean over all classes).
     """
 
-    def __init__(self, lists_root: str = 'data/mseg_lists', scores: str = 'auto',
-                 absent_classes: str = 'ignore', collect_device: str = 'cpu',
-                 prefix: Optional[str] = None, output_dir: Optional[str] = None,
-                 **kwargs) -> None:
+    def __init__(self, lists_root: Optional[str] = None, mapping: str = 'probability_sum',
+                 scores: str = 'auto', absent_classes: str = 'ignore',
+                 collect_device: str = 'cpu', prefix: Optional[str] = None,
+                 output_dir: Optional[str] = None, **kwargs) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         if output_dir is not None:  # tools/test.py --out
             raise InputError('--out: MSeg configs score each test set in its own classes and '
                              'write no prediction files; run without --out')
-        if scores not in ('auto', 'logits', 'probabilities'):
-            raise ValueError(f"scores must be 'auto', 'logits' or 'probabilities', got "
-                             f"{scores!r}")
-        if absent_classes not in ('ignore', 'zero'):
-            raise ValueError(f"absent_classes must be 'ignore' or 'zero', got {absent_classes!r}")
+        check_choice('mapping', mapping, MAPPINGS)
+        check_choice('scores', scores, SCORE_KINDS)
+        check_choice('absent_classes', absent_classes, ABSENT_CLASSES)
         self.lists_root = lists_root
+        self.mapping = mapping
         self.scores = scores
         self.absent_classes = absent_classes
-        self._matrices: Dict[str, Tensor] = {}
+        self._matrices: Dict[Tuple[str, str], Tensor] = {}
 
-    def matrix(self, name: str) -> Tensor:
-        if name not in self._matrices:
-            self._matrices[name] = universal_to_test_matrix(self.lists_root, name)
-        return self._matrices[name]
+    def matrix(self, lists_root: str, name: str) -> Tensor:
+        """The (T, 194) universal-to-test matrix of test set ``name`` (cached)."""
+        if (lists_root, name) not in self._matrices:
+            self._matrices[lists_root, name] = universal_to_test_matrix(lists_root, name)
+        return self._matrices[lists_root, name]
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
         for sample in data_samples:
@@ -94,11 +126,16 @@ class MSegMetric(BaseMetric):
                 raise InputError(f'{sample.get("img_path", "a sample")}: no mseg_dataset in its '
                                  f'metainfo; MSegMetric needs MSegDataset samples packed with '
                                  f"PackSegInputs(meta_keys=(..., 'mseg_dataset'))")
-            matrix = self.matrix(name)
+            lists_root = self.lists_root or sample.get('mseg_lists_root')
+            if lists_root is None:
+                raise InputError(f'{sample.get("img_path", "a sample")}: no mseg_lists_root in '
+                                 f'its metainfo and no MSegMetric lists_root; pack MSegDataset '
+                                 f"samples with PackSegInputs(meta_keys=(..., 'mseg_lists_root'))")
+            matrix = self.matrix(lists_root, name)
             scores = sample['seg_logits']['data']
             probabilities = self.scores == 'probabilities' or (
                 self.scores == 'auto' and are_probabilities(scores))
-            pred = map_to_test_set(scores, matrix, probabilities)
+            pred = map_to_test_set(scores, matrix, probabilities, self.mapping)
             label = sample['gt_sem_seg']['data'].squeeze(0).to(pred.device)
             areas = IoUMetric.intersect_and_union(pred, label, len(matrix), IGNORE)
             self.results.append((name, tuple(a.cpu() for a in areas)))

@@ -3,11 +3,11 @@
 # (x0.5-2.0); the six test sets scored in their own classes, single scale at 2048x512, and the
 # harmonic mean of their mIoUs (MSegMetric's mIoU). Data: mseg-api's download and remapping
 # scripts write MSEG_DST_DIR/mseg_dataset (mseg_root; --data-root replaces it); its
-# mseg/dataset_lists folder holds the split lists and class lists (mseg_lists). See
-# docs/datasets.md (MSeg).
+# mseg/dataset_lists folder holds the split lists and class lists (mseg_lists, relative to
+# mseg_root: beside it, so --data-root moves both). See docs/datasets.md (MSeg).
 _base_ = ['./test_time_augmentation.py']
 mseg_root = 'data/mseg_dataset'
-mseg_lists = 'data/mseg_lists'
+mseg_lists = '../mseg_lists'
 crop_size = (512, 512)
 # The original GSS's repeats: each training set is seen about 120k times an epoch, so the seven
 # weigh the same whatever their size (as MSeg's own training, one dataset per GPU group).
@@ -19,11 +19,12 @@ train_repeats = {
 test_sets = ['voc2012', 'pascal-context-60', 'camvid-11', 'wilddash-19', 'kitti-19',
              'scannet-20']
 mseg_meta_keys = ('img_path', 'seg_map_path', 'ori_shape', 'img_shape', 'pad_shape',
-                  'scale_factor', 'flip', 'flip_direction', 'reduce_zero_label', 'mseg_dataset')
+                  'scale_factor', 'flip', 'flip_direction', 'reduce_zero_label', 'mseg_dataset',
+                  'mseg_lists_root')
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
-    dict(type='ToMSegTaxonomy', lists_root=mseg_lists),
+    dict(type='ToMSegTaxonomy'),
     dict(type='RandomResize', scale=(2048, 512), ratio_range=(0.5, 2.0), keep_ratio=True),
     dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
     dict(type='RandomFlip', prob=0.5),
@@ -34,7 +35,7 @@ test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=(2048, 512), keep_ratio=True),
     dict(type='LoadAnnotations'),
-    dict(type='ToMSegTaxonomy', lists_root=mseg_lists),
+    dict(type='ToMSegTaxonomy'),
     dict(type='PackSegInputs', meta_keys=mseg_meta_keys),
 ]
 # tools/test.py --aug-test: the shared scales and flips of the single-scale test size (as the
@@ -44,7 +45,7 @@ tta_pipeline = [
     dict(type='Resize', scale=(2048, 512), keep_ratio=True),
     dict(type='TestTimeAug', transforms=_base_.tta_views + [
         [dict(type='LoadAnnotations')],
-        [dict(type='ToMSegTaxonomy', lists_root=mseg_lists)],
+        [dict(type='ToMSegTaxonomy')],
         [dict(type='PackSegInputs', meta_keys=mseg_meta_keys)]])
 ]
 train_dataloader = dict(
@@ -68,5 +69,8 @@ test_dataloader = dict(
              lists_root=mseg_lists, pipeline=test_pipeline)
         for name in test_sets]))
 val_dataloader = test_dataloader
-test_evaluator = dict(type='MSegMetric', lists_root=mseg_lists)
+# How universal scores become a test set's labels: 'probability_sum' (MSeg's protocol) or
+# 'universal_argmax' (the original GSS's), e.g. --cfg-options
+# test_evaluator.mapping=universal_argmax; docs/datasets.md compares them.
+test_evaluator = dict(type='MSegMetric', mapping='probability_sum')
 val_evaluator = test_evaluator

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os.path as osp
-from typing import List
+from typing import List, Optional
 
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
@@ -11,6 +11,25 @@ from gss.datasets.data_roots import DataPaths
 from gss.datasets.mseg.taxonomy import (class_names_file, dataset_classes, dataset_info,
                                         universal_classes)
 from gss.errors import InputError
+
+#: Where mseg-api's lists are, relative to the MSeg data root: beside it, as ``data/mseg_lists``
+#: beside ``data/mseg_dataset``.
+LISTS_BESIDE_DATA_ROOT = '../mseg_lists'
+
+
+def resolve_lists_root(data_root: str, lists_root: Optional[str] = None) -> str:
+    """mseg-api's lists folder for the MSeg data root ``data_root``: ``lists_root`` as it is if
+    absolute, else joined to ``data_root`` (default: ``<data_root>/../mseg_lists``).
+
+    Relative to the data root, not to the working directory, so that ``--data-root`` moves the
+    lists with the data and a tool finds them from any folder. The join is lexical
+    (``normpath``): with ``data/mseg_dataset`` a link to ``MSEG_DST_DIR/mseg_dataset``, the
+    lists are ``data/mseg_lists``, beside the link, not beside its target.
+    """
+    lists_root = LISTS_BESIDE_DATA_ROOT if lists_root is None else lists_root
+    if osp.isabs(lists_root):
+        return lists_root
+    return osp.normpath(osp.join(data_root, lists_root))
 
 
 def split_list_file(lists_root: str, name: str, split: str) -> str:
@@ -28,22 +47,26 @@ class MSegDataset(BaseSegDataset):
     are the universal taxonomy (:class:`~gss.datasets.mseg.ToMSegTaxonomy` maps its labels
     there); a test set keeps its own classes, and predictions are mapped to them when scored
     (:class:`~gss.evaluation.MSegMetric`). Every sample carries ``mseg_dataset``, its dataset's
-    name.
+    name, and ``mseg_lists_root``, the resolved lists folder (so the label transform and the
+    metric read the lists the dataset read).
 
     Args:
         dataset_name: the MSeg name, e.g. ``'ade20k-150-relabeled'`` or ``'camvid-11'``.
         split: the list to read (``'train'`` or ``'val'``; MSeg evaluates test sets on ``val``).
-        lists_root: mseg-api's ``mseg/dataset_lists`` folder (or a copy).
+        lists_root: mseg-api's ``mseg/dataset_lists`` folder (or a copy); a relative path is
+            relative to ``data_root`` (:func:`resolve_lists_root`; default: beside it).
         data_root: ``MSEG_DST_DIR/mseg_dataset``.
     """
 
     METAINFO: dict = {}  # per instance: the universal classes or the test set's own
 
     def __init__(self, dataset_name: str, split: str = 'train',
-                 lists_root: str = 'data/mseg_lists', data_root: str = 'data/mseg_dataset',
-                 **kwargs) -> None:
+                 lists_root: str = LISTS_BESIDE_DATA_ROOT,
+                 data_root: str = 'data/mseg_dataset', **kwargs) -> None:
         info = dataset_info(dataset_name)
         self.dataset_name = dataset_name
+        lists_root = resolve_lists_root(data_root, lists_root)
+        self.lists_root = lists_root
         classes = universal_classes() if info.role == 'train' \
             else dataset_classes(lists_root, dataset_name)
         list_file = split_list_file(lists_root, dataset_name, split)
@@ -61,9 +84,9 @@ class MSegDataset(BaseSegDataset):
         the few files read among hundreds of thousands (the originals beside the remapped
         labels)."""
         name = dataset_cfg.get('dataset_name', '')
-        lists_root = dataset_cfg.get('lists_root', 'data/mseg_lists')
-        folder = osp.join(dataset_cfg.get('data_root', 'data/mseg_dataset'),
-                          dataset_info(name).folder)
+        data_root = dataset_cfg.get('data_root', 'data/mseg_dataset')
+        lists_root = resolve_lists_root(data_root, dataset_cfg.get('lists_root'))
+        folder = osp.join(data_root, dataset_info(name).folder)
         lists = [class_names_file(lists_root, name),
                  split_list_file(lists_root, name, dataset_cfg.get('split', 'train'))]
         return DataPaths([folder], lists, f"link mseg-api's mseg/dataset_lists folder to "
@@ -83,7 +106,7 @@ class MSegDataset(BaseSegDataset):
                     img_path=osp.join(self.data_root, fields[0]),
                     seg_map_path=osp.join(self.data_root, fields[1]),
                     label_map=None, reduce_zero_label=False, seg_fields=[],
-                    mseg_dataset=self.dataset_name))
+                    mseg_dataset=self.dataset_name, mseg_lists_root=self.lists_root))
         if not data_list:
             raise InputError(f'{self.ann_file}: lists no samples')
         return data_list

@@ -1,7 +1,7 @@
 """The label step of MSeg's pipelines."""
 from __future__ import annotations
 
-from typing import Dict
+from typing import Dict, Optional, Tuple
 
 import numpy as np
 from mmcv.transforms import BaseTransform
@@ -20,16 +20,17 @@ class ToMSegTaxonomy(BaseTransform):
     name); a test set's stay as they are, since MSeg scores a test set in its own classes. Both
     are first checked: a value that is neither a class of the sample's dataset nor ignore
     stops with one line naming the file (MSeg's own lookup would silently turn it into
-    universal class 0). Follows ``LoadAnnotations``; needs the sample's ``mseg_dataset``
-    (:class:`~gss.datasets.mseg.MSegDataset` sets it).
+    universal class 0). Follows ``LoadAnnotations``; needs the sample's ``mseg_dataset`` and
+    ``mseg_lists_root`` (:class:`~gss.datasets.mseg.MSegDataset` sets both).
 
     Args:
-        lists_root: mseg-api's ``dataset_lists`` folder, for the datasets' class lists.
+        lists_root: mseg-api's ``dataset_lists`` folder, for the datasets' class lists; None
+            (the configs): the sample's ``mseg_lists_root``, the folder its dataset read.
     """
 
-    def __init__(self, lists_root: str = 'data/mseg_lists') -> None:
+    def __init__(self, lists_root: Optional[str] = None) -> None:
         self.lists_root = lists_root
-        self._tables: Dict[str, np.ndarray] = {}
+        self._tables: Dict[Tuple[str, str], np.ndarray] = {}
 
     def transform(self, results: dict) -> dict:
         labels = results.get('gt_seg_map')
@@ -39,14 +40,19 @@ class ToMSegTaxonomy(BaseTransform):
         if name is None:
             raise InputError(f'{results.get("seg_map_path", "a sample")}: ToMSegTaxonomy needs '
                              f'the sample\'s mseg_dataset; read the data with MSegDataset')
-        refuse_unknown_labels(labels, len(dataset_classes(self.lists_root, name)), IGNORE,
+        lists_root = self.lists_root or results.get('mseg_lists_root')
+        if lists_root is None:
+            raise InputError(f'{results.get("seg_map_path", "a sample")}: ToMSegTaxonomy needs '
+                             f'the sample\'s mseg_lists_root or a lists_root; read the data '
+                             f'with MSegDataset')
+        refuse_unknown_labels(labels, len(dataset_classes(lists_root, name)), IGNORE,
                               results.get('seg_map_path', 'label map'),
                               'is the data remapped with the same mseg-api version as the '
                               'class lists?', classes_of=f'a class of {name}')
         if dataset_info(name).role == 'train':
-            if name not in self._tables:
-                self._tables[name] = universal_label_table(self.lists_root, name)
-            results['gt_seg_map'] = self._tables[name][labels]
+            if (lists_root, name) not in self._tables:
+                self._tables[lists_root, name] = universal_label_table(lists_root, name)
+            results['gt_seg_map'] = self._tables[lists_root, name][labels]
         return results
 
     def __repr__(self) -> str:

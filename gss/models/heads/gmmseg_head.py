@@ -28,6 +28,7 @@ from mmengine.dist import all_gather, all_reduce
 from mmseg.registry import MODELS
 from torch import Tensor
 
+from gss.errors import InputError
 from gss.models.heads.sub_centre_head import NO_SUB_CENTRE, SubCentreHead
 from gss.models.layers import LevelFusion
 
@@ -45,6 +46,25 @@ def diagonal_gaussian_log_density(x: Tensor, means: Tensor, stds: Tensor) -> Ten
         + (means * means * inv_var).sum(1)
     log_norm = 0.5 * x.shape[1] * math.log(2 * math.pi) + stds.log().sum(1)
     return -0.5 * mahalanobis - log_norm
+
+
+def em_steps_after(iterations: int, em_interval: int) -> int:
+    """How many M-steps ``iterations`` training iterations take: the released code runs one
+    when its counter, read before the iteration increments it, is a multiple of the interval
+    (0-based iterations 0, em_interval, 2 em_interval, ...), so ceil(iterations / interval).
+
+    Raises:
+        InputError: ``em_interval`` is not a positive integer.
+    """
+    check_em_interval(em_interval)
+    return -(-iterations // em_interval)
+
+
+def check_em_interval(em_interval: int) -> None:
+    """Raise :class:`InputError` unless ``em_interval`` is a positive integer."""
+    if isinstance(em_interval, bool) or not isinstance(em_interval, int) or em_interval < 1:
+        raise InputError(f'em_interval must be a positive integer (iterations between M-steps), '
+                         f'got {em_interval!r}')
 
 
 def evenly_spaced_per_group(values: Tensor, groups: Tensor, num_groups: int,
@@ -76,7 +96,8 @@ class GMMSegHead(SubCentreHead):
         memory_size: ring-memory slots per component (released: 32000, 0.8-9.8 GB in every
             checkpoint; here not checkpointed, 1000 by default).
         samples_per_iter: memory candidates per component and iteration (20).
-        em_interval: iterations between M-steps (5).
+        em_interval: iterations between M-steps (5); they run at 0-based iterations 0,
+            em_interval, 2 em_interval, ... (:func:`em_steps_after`).
         mean_momentum: weight of the old mean in the M-step (0.999). Its time constant,
             em_interval / (1 - mean_momentum) iterations, should be well below the schedule's
             length: short schedules use a smaller value.
@@ -89,6 +110,7 @@ class GMMSegHead(SubCentreHead):
                  mean_momentum: float = 0.999, std_momentum: float = 0.0,
                  component_loss_weight: float = 0.01, **kwargs) -> None:
         super().__init__(num_sub_centres=num_components, **kwargs)
+        check_em_interval(em_interval)
         if samples_per_iter > memory_size:
             raise ValueError(f'samples_per_iter ({samples_per_iter}) must not exceed '
                              f'memory_size ({memory_size})')
@@ -170,9 +192,11 @@ class GMMSegHead(SubCentreHead):
         present = present.long()
         all_reduce(present, op='sum')
         self._enqueue(samples, taken)
-        self.iteration += 1
+        # Tested before the increment, as released: the first iteration already runs an
+        # M-step. ``iteration`` is a persistent buffer, so the phase survives a resume.
         if int(self.iteration) % self.em_interval == 0:
             self.m_step(present > 0)
+        self.iteration += 1
 
     def _gather_candidates(self, samples: Tensor, taken: Tensor) -> Tuple[Tensor, Tensor]:
         """All processes' candidates, subsampled again to ``samples_per_iter`` per component:

@@ -1,10 +1,9 @@
 """Every leaf config loads, and the model it describes builds with random weights on CPU and
 predicts a mask at a small input size, without any weight file (VQ-VAE files are replaced by
 small random ones of the same kind). Palette and weight paths resolve relative to the config
-file, not the working directory, and every GSS-FT-W config inherits its GSS-FF config and starts
-from that run's last checkpoint. Every shipped model checkpoint loads, key for key, into the model
-its namesake config builds."""
-import ast
+file, not the working directory, and every GSS-FT-W config is its GSS-FF config's network,
+frozen, with a learned X^-1, and starts from that run's last checkpoint. Every shipped model
+checkpoint loads, key for key, into the model its namesake config builds."""
 import glob
 import os.path as osp
 
@@ -16,6 +15,7 @@ from mmseg.structures import SegDataSample
 
 from gss.maskige.vqvae.dalle import write_random_dalle_checkpoint
 from gss.maskige.vqvae.maskige_vqvae import MaskigeVQVAE
+from gss.models.heads.gss_ftw_head import GSS_FF_ONLY_OPTIONS
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 LEAF_CONFIGS = sorted(p for p in glob.glob(osp.join(REPO_ROOT, 'configs', '**', '*.py'),
@@ -129,35 +129,34 @@ def test_shipped_checkpoint_loads_strictly_into_the_model_of_its_config(path):
 FTW_CONFIGS = [p for p in LEAF_CONFIGS if osp.basename(p).startswith('gss-ftw_')]
 
 
+def _ff_config_of(ftw_path: str) -> str:
+    """gss-ftw_NET_FF-FTW_DATA[_VARIANT].py -> gss-ff_NET_FF_DATA[_VARIANT].py, beside it."""
+    fields = osp.basename(ftw_path).split('_')
+    fields[0], fields[2] = 'gss-ff', fields[2].split('-')[0]
+    return osp.join(osp.dirname(ftw_path), '_'.join(fields))
+
+
 @pytest.mark.parametrize('path', FTW_CONFIGS, ids=lambda p: osp.relpath(p, REPO_ROOT))
-def test_ftw_config_starts_from_the_last_checkpoint_of_the_ff_config_it_inherits(path):
-    with open(path) as f:
-        base = next(node.value for node in ast.parse(f.read()).body
-                    if isinstance(node, ast.Assign) and node.targets[0].id == '_base_')
-    # The GSS-FF config first; the paper configs add the shared FT-W schedule, the CamVid ones
-    # the shared narrow X^-1.
-    base = base.elts[0].value if isinstance(base, ast.List) else base.value
-    assert osp.basename(base).startswith('gss-ff_'), base
-    ff_path = osp.join(osp.dirname(path), base)
+def test_ftw_config_is_its_ff_network_frozen_with_a_learned_x_inverse(path):
+    ff_path = _ff_config_of(path)
     ff, ftw = Config.fromfile(ff_path), Config.fromfile(path)
-    ff_name = osp.splitext(osp.basename(ff_path))[0]
     # tools/train.py's default work_dir is work_dirs/<config name>; mmengine's CheckpointHook
     # writes iter_<max_iters>.pth at the end of the run.
-    expected = f'work_dirs/{ff_name}/iter_{ff.train_cfg.max_iters}.pth'
-    assert ff.gss_ff_checkpoint == expected
-    assert ftw.load_from == expected
+    ff_name = osp.splitext(osp.basename(ff_path))[0]
+    assert ftw.load_from == f'work_dirs/{ff_name}/iter_{ff.train_cfg.max_iters}.pth'
 
-    # Model, data and palette come from the FF config; FT-W changes the head, freezes the image
-    # network and has its own schedule (and may lower the batch size).
+    # The same network, backbone and tokenizer as the GSS-FF config; FT-W freezes the image
+    # network and changes the head, which takes none of GSS-FF's training options.
     ff_model, ftw_model = ff.model.to_dict(), ftw.model.to_dict()
     assert ftw_model.pop('freeze_image_network') is True
     ff_head, ftw_head = ff_model.pop('decode_head'), ftw_model.pop('decode_head')
     assert ftw_model == ff_model
     assert (ff_head['type'], ftw_head['type']) == ('GSSFFHead', 'GSSFTWHead')
-    # FT-W's own: the learned X^-1 (post_*, inverse_mode) and its loss.
-    own = ('type', 'inverse_mode', 'loss_decode')
-    assert {k: v for k, v in ftw_head.items() if k not in own and not k.startswith('post_')} \
-        == {k: v for k, v in ff_head.items() if k != 'type'}
+    ftw_own = ('type', 'inverse_mode', 'loss_decode')
+    ff_own = ('type', 'loss_decode') + GSS_FF_ONLY_OPTIONS
+    shared = {k: v for k, v in ftw_head.items()
+              if k not in ftw_own and not k.startswith('inverse_')}
+    assert shared == {k: v for k, v in ff_head.items() if k not in ff_own}
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader', 'val_evaluator'):
         if key in ff:
             ff_value = dict(ff[key].to_dict(), batch_size=ftw[key].batch_size) \

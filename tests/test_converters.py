@@ -73,11 +73,11 @@ def _small_head(head_type='GSSFFHead'):
     cfg = dict(type=head_type, in_channels=[16, 8, 24, 32], in_index=[1, 0, 2, 3], channels=16,
                num_classes=4, palette=[[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 0],
                                        [0, 0, 0]],
-               indice_seg_channel=16, indice_cls_channel=32, swin_num_heads=2,
+               token_channels=16, token_classifier_channels=32, swin_num_heads=2,
                norm_cfg=dict(type='BN'), vqvae=dict(type='MaskigeVQVAE', hidden_channels=8,
                                                     num_blocks=1, fsq_levels=(4, 4, 2)))
     if head_type == 'GSSFTWHead':
-        cfg.update(post_seg_channel=8, post_swin_num_heads=2)
+        cfg.update(inverse_channels=8, inverse_swin_num_heads=2)
     return MODELS.build(cfg).eval()
 
 

@@ -8,6 +8,7 @@ from mmengine.structures import PixelData
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
+from gss.errors import InputError
 from gss.maskige.vqvae import MaskigeVQVAE
 
 PALETTE = [[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 0], [0, 0, 0]]
@@ -16,7 +17,7 @@ IN_CHANNELS = [16, 8, 24, 32]
 
 def _head_cfg(**extra):
     cfg = dict(type='GSSFFHead', in_channels=IN_CHANNELS, in_index=[1, 0, 2, 3], channels=16,
-               num_classes=4, palette=PALETTE, indice_seg_channel=16, indice_cls_channel=32,
+               num_classes=4, palette=PALETTE, token_channels=16, token_classifier_channels=32,
                swin_num_heads=2, norm_cfg=dict(type='BN'),
                vqvae=dict(type='MaskigeVQVAE', hidden_channels=8, num_blocks=1,
                           fsq_levels=(4, 4, 2)))
@@ -100,22 +101,6 @@ def test_targets_fill_ignore_with_the_pixel_branch_and_ignore_touched_cells():
     assert torch.equal(tokens[:, 2:], encode(maskige)[:, 2:])
 
 
-def test_cells_partly_ignore_are_learned_up_to_the_configured_share():
-    torch.manual_seed(0)
-    head = MODELS.build(_head_cfg())
-    gt = torch.stack([s.gt_sem_seg.data[0] for s in _samples(ignore_rows=5)])
-    pixel_logits = torch.zeros(2, 4, 8, 8)
-    ignored = head.tokenizer.ignore_token
-    # 2x: ignore rows 0-9; token row 0 (rows 0-7) is all ignore, row 1 (8-15) a quarter.
-    strict = head.tokenizer.target_tokens(gt, (8, 8), pixel_logits, max_ignore_share=0.2)
-    assert (strict[:, :2] == ignored).all() and (strict[:, 2:] != ignored).all()
-    lenient = head.tokenizer.target_tokens(gt, (8, 8), pixel_logits, max_ignore_share=0.3)
-    assert (lenient[:, 0] == ignored).all() and (lenient[:, 1:] != ignored).all()
-    assert torch.equal(lenient[:, 2:], strict[:, 2:])  # cells without ignore: unchanged
-    with pytest.raises(ValueError, match=r'token_cell_max_ignore must be in \[0, 1\)'):
-        MODELS.build(_head_cfg(token_cell_max_ignore=1.0))
-
-
 def test_losses_weights_and_gradients():
     torch.manual_seed(0)
     head = MODELS.build(_head_cfg())
@@ -155,7 +140,6 @@ def test_pixel_channels_narrow_only_the_pixel_branch():
     token_shapes = {k: v.shape for k, v in plain.state_dict().items() if 'token_' in k}
     assert token_shapes == {k: v.shape for k, v in narrow.state_dict().items() if 'token_' in k}
     assert narrow(_features())['pixel_logits'].shape == (2, 4, 8, 8)
-    from gss.errors import InputError
     with pytest.raises(InputError, match='pixel_channels'):
         MODELS.build(_head_cfg(pixel_channels=8, single_fusion=True))
 
@@ -163,7 +147,7 @@ def test_pixel_channels_narrow_only_the_pixel_branch():
 def _segmentor(head_type='GSSFTWHead', **extra):
     head = _head_cfg(type=head_type, in_channels=[16, 8, 32, 64])
     if head_type == 'GSSFTWHead':
-        head.update(post_seg_channel=8, post_swin_num_heads=2)
+        head.update(inverse_channels=8, inverse_swin_num_heads=2)
     torch.manual_seed(0)
     return MODELS.build(dict(
         type='GSSEncoderDecoder',
@@ -197,32 +181,21 @@ def _features_for(model):
 
 
 def test_the_freezing_rule_is_refused_when_it_does_not_fit_the_head():
-    from gss.errors import InputError
 
     with pytest.raises(InputError, match='decode_head GSSFTWHead learns only X\\^-1 on a frozen '
                        'GSS-FF network: set model.freeze_image_network=True'):
         _segmentor()
     with pytest.raises(InputError, match='would leave nothing to learn: decode_head GSSFFHead'):
         _segmentor('GSSFFHead', freeze_image_network=True)
-    head = MODELS.build(_head_cfg(type='GSSFTWHead', post_seg_channel=8, post_swin_num_heads=2))
+    head = MODELS.build(_head_cfg(type='GSSFTWHead', inverse_channels=8, inverse_swin_num_heads=2))
     with pytest.raises(InputError, match="build it in model.type='GSSEncoderDecoder'"):
         head.loss(_features(), _samples(), None)  # a plain EncoderDecoder would train it all
 
 
-def test_removed_options_name_their_replacement():
-    from gss.errors import InputError
-
-    with pytest.raises(InputError, match="option token_loss_weight was removed; use loss_decode "
-                       r"\(loss_name='loss_token'"):
-        MODELS.build(_head_cfg(token_loss_weight=0.8))
-
-
 def test_losses_are_configured_by_name():
-    from gss.errors import InputError
-
     losses = {}
     for name, extra in (('default', {}), ('custom', dict(loss_decode=[
-            dict(type='CrossEntropyLoss', loss_name='loss_token', loss_weight=0.0),
+            dict(type='TokenCrossEntropyLoss', loss_name='loss_token', loss_weight=0.0),
             dict(type='CrossEntropyLoss', loss_name='loss_pixel', loss_weight=2.0,
                  avg_non_ignore=True)]))):
         torch.manual_seed(0)
@@ -261,8 +234,8 @@ def test_maskige_vqvae_vocabulary_sets_the_classifier():
 def test_residual_inverse_starts_at_gss_ff_and_learns_a_correction():
     """The residual X^-1 predicts GSS-FF's nearest colour before training (after the model's
     own init_weights), and its correction receives gradients."""
-    cfg = _head_cfg(type='GSSFTWHead', in_channels=[16, 8, 32, 64], post_seg_channel=8,
-                    post_swin_num_heads=2, inverse_mode='residual')
+    cfg = _head_cfg(type='GSSFTWHead', in_channels=[16, 8, 32, 64], inverse_channels=8,
+                    inverse_swin_num_heads=2, inverse_mode='residual')
     torch.manual_seed(0)
     model = MODELS.build(dict(
         type='GSSEncoderDecoder', freeze_image_network=True,
@@ -284,27 +257,18 @@ def test_residual_inverse_starts_at_gss_ff_and_learns_a_correction():
     assert inverse.classifier.weight.grad.abs().sum() > 0
     assert inverse.log_base_scale.grad.abs() > 0
     # The plain form (the released checkpoints' layout) has no extra parameter.
-    plain = MODELS.build(_head_cfg(type='GSSFTWHead', post_seg_channel=8, post_swin_num_heads=2))
+    plain = MODELS.build(_head_cfg(type='GSSFTWHead', inverse_channels=8, inverse_swin_num_heads=2))
     assert not any('log_base_scale' in k for k in plain.state_dict())
     with pytest.raises(ValueError, match="mode must be one of"):
-        MODELS.build(_head_cfg(type='GSSFTWHead', post_seg_channel=8, post_swin_num_heads=2,
+        MODELS.build(_head_cfg(type='GSSFTWHead', inverse_channels=8, inverse_swin_num_heads=2,
                                inverse_mode='nearest'))
 
 
-def test_class_balanced_cross_entropy_weighs_present_classes_equally():
-    from gss.models.losses.class_balanced_cross_entropy import class_balanced_cross_entropy
-
-    logits = torch.tensor([[2.0, 0.0], [2.0, 0.0], [2.0, 0.0], [0.0, 1.0], [0.0, 0.0]])
-    label = torch.tensor([0, 0, 0, 1, 255])
-    per_pixel = torch.nn.functional.cross_entropy(logits[:4], label[:4], reduction='none')
-    expected = (per_pixel[:3].mean() + per_pixel[3]) / 2
-    # (N, K) rows as (N, K, 1) maps: the loss takes segmentation-shaped inputs.
-    got = class_balanced_cross_entropy(logits[..., None], label[:, None])
-    assert torch.isclose(got, expected)
-    assert torch.isclose(got, torch.tensor(0.2201), atol=1e-4)
-    loss = MODELS.build(dict(type='ClassBalancedCrossEntropyLoss', loss_name='loss_inverse',
-                             loss_weight=0.5))
-    assert loss.loss_name == 'loss_inverse'
-    assert torch.isclose(loss(logits[..., None], label[:, None]), 0.5 * expected)
-    all_ignored = class_balanced_cross_entropy(logits[..., None], torch.full((5, 1), 255))
-    assert all_ignored.item() == 0
+@pytest.mark.parametrize('option', [dict(pixel_channels=64), dict(token_class_balance=0.5),
+                                    dict(single_fusion=True), dict(pixel_channel_index=1)])
+def test_ftw_head_refuses_the_training_options_of_gss_ff(option):
+    name = next(iter(option))
+    with pytest.raises(InputError, match=f'GSSFTWHead: {name} is a GSS-FF training option that '
+                                         f'GSS-FT-W does not use; remove it from the FT-W config'):
+        MODELS.build(_head_cfg(type='GSSFTWHead', inverse_channels=8, inverse_swin_num_heads=2,
+                               **option))

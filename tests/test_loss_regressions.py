@@ -10,7 +10,7 @@ from mmseg.structures import SegDataSample
 
 PALETTE = [[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 0], [0, 0, 0]]
 GSS_HEAD = dict(in_channels=[16, 8, 24, 32], in_index=[1, 0, 2, 3], channels=16,
-                num_classes=4, palette=PALETTE, indice_seg_channel=16, indice_cls_channel=32,
+                num_classes=4, palette=PALETTE, token_channels=16, token_classifier_channels=32,
                 swin_num_heads=2, norm_cfg=dict(type='BN'),
                 vqvae=dict(type='MaskigeVQVAE', hidden_channels=8, num_blocks=1,
                            fsq_levels=(4, 4, 2)))
@@ -56,8 +56,8 @@ def test_gss_ff_losses():
 
 
 def test_gss_ftw_loss():
-    head = _build(dict(type='GSSFTWHead', post_seg_channel=8, post_swin_num_heads=2,
-                       post_swin_mlp_ratio=4.0, **GSS_HEAD))  # the default when recorded
+    head = _build(dict(type='GSSFTWHead', inverse_channels=8, inverse_swin_num_heads=2,
+                       inverse_swin_mlp_ratio=4.0, **GSS_HEAD))  # the default when recorded
     # What GSSEncoderDecoder(freeze_image_network=True) does to the head: only X^-1 learns,
     # the token branch keeps its BN statistics.
     frozen = [m for m in head.children() if m is not head.learned_inverse]

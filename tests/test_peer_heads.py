@@ -201,13 +201,9 @@ def test_gmmseg_component_loss_is_the_weighted_ce_over_log_likelihoods():
     assert torch.allclose(loss, expected)
 
 
-def test_class_scores_max_and_logsumexp():
+def test_class_score_is_the_best_sub_centre():
     scores = torch.tensor([[0.0, math.log(3.0), 1.0, 1.0, -5.0, -5.0]])
     assert _gmm().class_scores(scores)[0].tolist() == pytest.approx([math.log(3.0), 1.0, -5.0])
-    lse = _gmm(class_score='logsumexp').class_scores(scores)[0]
-    assert lse.tolist() == pytest.approx([math.log(2.0), 1.0, -5.0])
-    with pytest.raises(ValueError, match="class_score must be 'max' or 'logsumexp'"):
-        _gmm(class_score='mean')
 
 
 def test_gmmseg_loss_has_both_terms_and_gradients_reach_the_embedding():

@@ -1,24 +1,25 @@
 """Token predictors: the paper's flat softmax over the codebook and the factorised one (a
-softmax per FSQ channel), their agreement where they must agree, and the soft level targets."""
+softmax per FSQ channel), their agreement where they must agree, and the token loss of each."""
 import pytest
 import torch
 from mmseg.registry import MODELS
 
-from gss.errors import InputError
 from gss.maskige.vqvae import MaskigeVQVAE
+from gss.maskige.vqvae.fsq import indices_to_digits
 from gss.models.layers import FactorisedTokenClassifier, TokenClassifier
+from gss.models.layers.token_classifier import split_levels
 from tests.test_loss_regressions import GSS_HEAD, _build, _gss_inputs, _losses
 
 LEVELS = (4, 4, 2)
-CE = dict(type='CrossEntropyLoss', loss_name='loss_token', loss_weight=1.0, avg_non_ignore=True)
+TOKEN_LOSS = dict(type='TokenCrossEntropyLoss', loss_name='loss_token', loss_weight=1.0)
 
 
 def _flat_from_factorised(classifier: FactorisedTokenClassifier, logits: torch.Tensor):
     """Flat logits whose softmax is the product of the channels' softmaxes: logit(code) =
     sum over channels of the channel's logit for the code's level."""
     vocab = torch.arange(32)
-    digits = classifier.digits(vocab.view(1, 32, 1))[0]  # (D, 32, 1)
-    blocks = classifier.split(logits)
+    digits = indices_to_digits(vocab.view(1, 32, 1), classifier.levels)[0]  # (D, 32, 1)
+    blocks = split_levels(logits, classifier.levels)
     return sum(block[:, digits[d, :, 0]] for d, block in enumerate(blocks))
 
 
@@ -28,9 +29,11 @@ def test_codes_and_levels_are_fsqs():
     tokens = torch.arange(32).view(1, 4, 8)
     codes = vqvae.quantiser.indices_to_codes(tokens)  # (1, D, 4, 8) in [-1, 1]
     half = (torch.tensor(LEVELS).view(1, -1, 1, 1) - 1) / 2
-    assert torch.equal(classifier.digits(tokens), (codes * half + half).round().long())
+    digits = indices_to_digits(tokens, LEVELS)
+    assert torch.equal(digits, (codes * half + half).round().long())
+    assert vqvae.token_levels == LEVELS
     one_hot = torch.cat([torch.nn.functional.one_hot(d, n).permute(0, 3, 1, 2).float()
-                         for d, n in zip(classifier.digits(tokens).unbind(1), LEVELS)], 1)
+                         for d, n in zip(digits.unbind(1), LEVELS)], 1)
     assert torch.equal(classifier.predict_tokens(one_hot), tokens)
 
 
@@ -43,45 +46,12 @@ def test_factorised_and_flat_agree_on_a_factorised_distribution():
     flat = _flat_from_factorised(classifier, logits)
     targets = torch.randint(0, 32, (2, 3, 5))
     targets[0, 0] = 32  # ignored cells
-    loss = MODELS.build(CE)
+    loss = MODELS.build(TOKEN_LOSS)
     flat_classifier = TokenClassifier(8, 32, 1)
     assert torch.equal(flat_classifier.predict_tokens(flat), classifier.predict_tokens(logits))
-    flat_loss = flat_classifier.token_loss(flat, targets, 32, loss)
-    torch.testing.assert_close(classifier.token_loss(logits, targets, 32, loss), flat_loss)
+    flat_loss = loss(flat, targets, 32)
+    torch.testing.assert_close(loss(logits, targets, 32, LEVELS), flat_loss)
     assert flat_loss.item() == pytest.approx(4.7604, abs=1e-4)
-
-
-def test_soft_level_targets_charge_near_misses_less():
-    classifier = FactorisedTokenClassifier(8, (8,), level_sigma=1.0)
-    loss = MODELS.build(CE)
-    target = torch.full((1, 1, 1), 4)
-    near, far = torch.zeros(1, 8, 1, 1), torch.zeros(1, 8, 1, 1)
-    near[0, 3], far[0, 0] = 5.0, 5.0
-    near_loss = classifier.token_loss(near, target, 8, loss)
-    assert near_loss < classifier.token_loss(far, target, 8, loss)
-    hard = FactorisedTokenClassifier(8, (8,), level_sigma=1e-3)
-    torch.testing.assert_close(hard.token_loss(near, target, 8, loss),
-                               FactorisedTokenClassifier(8, (8,)).token_loss(near, target, 8,
-                                                                             loss))
-    with pytest.raises(ValueError, match='level_sigma must be >= 0'):
-        FactorisedTokenClassifier(8, (8,), level_sigma=-1)
-
-
-def test_soft_level_targets_average_over_learned_cells_of_plain_cross_entropy_only():
-    """Ignored cells count nowhere, as in the hard path (avg_non_ignore=True); a configured loss
-    that the soft form would silently replace is refused."""
-    torch.manual_seed(0)
-    logits = torch.randn(2, sum(LEVELS), 3, 4)
-    targets = torch.randint(0, 32, (2, 3, 4))
-    targets[:, 0] = 32
-    loss = MODELS.build(CE)
-    near_hard = FactorisedTokenClassifier(8, LEVELS, level_sigma=1e-3)
-    torch.testing.assert_close(near_hard.token_loss(logits, targets, 32, loss),
-                               FactorisedTokenClassifier(8, LEVELS).token_loss(logits, targets,
-                                                                               32, loss))
-    with pytest.raises(InputError, match='token_level_sigma > 0 needs loss_token to be '
-                                         'CrossEntropyLoss with avg_non_ignore=True'):
-        near_hard.token_loss(logits, targets, 32, MODELS.build(dict(CE, avg_non_ignore=False)))
 
 
 def test_factorised_gss_ff_head_trains_and_decodes():
@@ -97,8 +67,10 @@ def test_factorised_gss_ff_head_trains_and_decodes():
     assert maskige.shape == (2, 3, 64, 64)
     with pytest.raises(ValueError, match="token_predictor must be 'flat' or 'factorised'"):
         MODELS.build(dict(type='GSSFFHead', token_predictor='ordinal', **GSS_HEAD))
-    with pytest.raises(ValueError, match='level_sigma applies to the factorised'):
-        MODELS.build(dict(type='GSSFFHead', token_level_sigma=1.0, **GSS_HEAD))
+    with pytest.raises(ValueError, match='loss_token must be TokenCrossEntropyLoss'):
+        MODELS.build(dict(type='GSSFFHead', **GSS_HEAD, loss_decode=[
+            dict(type='CrossEntropyLoss', loss_name='loss_token'),
+            dict(type='CrossEntropyLoss', loss_name='loss_pixel')]))
 
 
 def test_factorised_needs_an_fsq_codebook():
@@ -106,6 +78,7 @@ def test_factorised_needs_an_fsq_codebook():
 
     class FlatCodebook(torch.nn.Module):
         vocab_size = 8192
+        token_levels = None
 
     with pytest.raises(ValueError, match="needs an FSQ VQ-VAE .* FlatCodebook has a flat "
                                          "codebook: use 'flat'"):
@@ -136,32 +109,26 @@ def test_rare_class_cell_weights_by_hand():
     torch.testing.assert_close(flat, torch.ones(1, 2, 3))  # power 0: the plain average
 
 
-@pytest.mark.parametrize('sigma', [0.0, 1.0])
-def test_cell_weights_weigh_each_cells_loss(sigma):
-    """Factorised (hard and soft targets) and flat: weight 1 is the plain loss; other weights
-    give the weighted mean over the learned cells."""
+def test_cell_weights_weigh_each_cells_loss():
+    """Factorised and flat: weight 1 is the plain loss; other weights give the weighted mean
+    over the learned cells."""
     torch.manual_seed(0)
-    classifier = FactorisedTokenClassifier(8, LEVELS, level_sigma=sigma)
+    classifier = FactorisedTokenClassifier(8, LEVELS)
     logits = torch.randn(2, sum(LEVELS), 3, 4)
     targets = torch.randint(0, 32, (2, 3, 4))
     targets[:, 0] = 32
-    loss = MODELS.build(CE)
-    plain = classifier.token_loss(logits, targets, 32, loss)
-    torch.testing.assert_close(
-        classifier.token_loss(logits, targets, 32, loss, torch.ones(2, 3, 4)), plain)
+    loss = MODELS.build(TOKEN_LOSS)
+    plain = loss(logits, targets, 32, LEVELS)
+    torch.testing.assert_close(loss(logits, targets, 32, LEVELS, torch.ones(2, 3, 4)), plain)
     weight = torch.rand(2, 3, 4) + 0.5
-    per_cell = torch.stack([classifier.token_loss(logits[b:b + 1, :, i:i + 1, j:j + 1],
-                                                  targets[b:b + 1, i:i + 1, j:j + 1], 32, loss)
+    per_cell = torch.stack([loss(logits[b:b + 1, :, i:i + 1, j:j + 1],
+                                 targets[b:b + 1, i:i + 1, j:j + 1], 32, LEVELS)
                             for b in range(2) for i in range(1, 3) for j in range(4)])
     learned_weight = weight[:, 1:].reshape(-1)
     expected = (per_cell * learned_weight).sum() / learned_weight.numel()
-    torch.testing.assert_close(classifier.token_loss(logits, targets, 32, loss, weight),
-                               expected)
-    if sigma == 0:
-        flat_classifier = TokenClassifier(8, 32, 1)
-        flat = _flat_from_factorised(classifier, logits)
-        torch.testing.assert_close(flat_classifier.token_loss(flat, targets, 32, loss, weight),
-                                   expected)
+    torch.testing.assert_close(loss(logits, targets, 32, LEVELS, weight), expected)
+    flat = _flat_from_factorised(classifier, logits)
+    torch.testing.assert_close(loss(flat, targets, 32, None, weight), expected)
 
 
 def test_gss_ff_head_weighs_rare_class_cells():

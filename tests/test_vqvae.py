@@ -44,8 +44,9 @@ def test_maskige_vqvae_interface_shapes_ranges_and_frozen():
     image = model.decode(tokens)
     assert image.shape == (2, 3, 32, 48) and 0 <= image.min() and image.max() <= 1
     assert not any(p.requires_grad for p in model.parameters())
-    model.train()
-    assert not model.training  # GSS never trains its VQ-VAE
+    with pytest.raises(RuntimeError, match='is frozen'):
+        model.train()  # GSS never trains its VQ-VAE
+    assert not model.training
 
 
 def test_maskige_vqvae_rejects_sizes_off_the_grid():
@@ -158,8 +159,27 @@ def test_float32_precision_stays_float32_inside_autocast_and_auto_follows_the_de
     for native, expected in ((False, reference), (True, bfloat16)):
         monkeypatch.setattr(maskige_vqvae, 'native_bfloat16', lambda device: native)
         assert torch.equal(auto.decode(tokens), expected)
-    with pytest.raises(ValueError, match="precision='float16'; use one of float32, bfloat16"):
-        MaskigeVQVAE(precision='float16', **SMALL)
+    with pytest.raises(ValueError, match="precision='half'; use one of float32, float16, "
+                                         "bfloat16, auto"):
+        MaskigeVQVAE(precision='half', **SMALL)
+
+
+def test_a_frozen_vqvae_refuses_to_train_and_a_trainable_one_trains():
+    frozen = MaskigeVQVAE(**SMALL)
+    assert frozen.frozen and not frozen.training
+    assert not any(p.requires_grad for p in frozen.parameters())
+    frozen.train(False)  # eval is always allowed
+    with pytest.raises(RuntimeError, match='MaskigeVQVAE is frozen'):
+        frozen.train()
+    trainable = MaskigeVQVAE(frozen=False, **SMALL)
+    assert trainable.train().training and not trainable.frozen
+    assert trainable.freeze().frozen and not trainable.training
+
+
+def test_token_grid_and_levels_are_part_of_the_contract():
+    vqvae = MaskigeVQVAE(**SMALL)
+    assert vqvae.token_grid(360, 480) == (45, 60) and vqvae.token_grid(361, 480) == (46, 60)
+    assert vqvae.token_levels == (4, 3, 2) and vqvae.vocab_size == 24
 
 
 # ---------------------------------------------------------------- the trainer's training data

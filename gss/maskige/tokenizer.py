@@ -110,14 +110,13 @@ class MaskigeTokenizer(nn.Module):
     @torch.no_grad()
     def target_tokens(self, mask: Tensor, grid: Tuple[int, int],
                       fill_logits: Optional[Tensor] = None,
-                      align_corners: bool = False, max_ignore_share: float = 0.0) -> Tensor:
+                      align_corners: bool = False) -> Tensor:
         """The training targets of a token grid: (B, H, W) labels -> (B, *grid) codes.
 
         The mask is resized to the VQ-VAE's input for that grid (8x the grid: 2x the crop when
         the grid is 1/4 of it). Ignore pixels are filled with ``fill_logits``' prediction
-        (B, K, h', w'), if given, so the tokeniser sees a plausible maskige; a cell whose share
-        of ignore pixels exceeds ``max_ignore_share`` is ignored (:attr:`ignore_token`): with
-        0, the original's rule, any ignore pixel drops its cell.
+        (B, K, h', w'), if given, so the tokeniser sees a plausible maskige; as in the original,
+        a cell with any ignore pixel is not learned (:attr:`ignore_token`).
         """
         size = (grid[0] * self.vqvae.downsample, grid[1] * self.vqvae.downsample)
         mask = upsample_mask(mask.long(), size)
@@ -126,8 +125,7 @@ class MaskigeTokenizer(nn.Module):
             mask = mask.masked_scatter(ignore, bilinear_argmax_at(fill_logits, ignore,
                                                                   align_corners))
         tokens = self.vqvae.encode(self.maskige.to_maskige(mask))
-        ignore_share = F.avg_pool2d(ignore[:, None].float(), self.vqvae.downsample)[:, 0]
-        ignored_cells = ignore_share > max_ignore_share
+        ignored_cells = F.max_pool2d(ignore[:, None].float(), self.vqvae.downsample)[:, 0] > 0
         return tokens.masked_fill(ignored_cells, self.ignore_token)
 
     # ------------------------------------------------------------------------ tokens -> mask

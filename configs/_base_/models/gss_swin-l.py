@@ -1,8 +1,8 @@
-# GSS-FF with Swin-L (ImageNet-22k, window 12, 384 pretraining); frozen DALL-E dVAE. The head is
-# the R101 base's with Swin-L's channels and 2 Swin blocks. ImageNet weights: put mmseg's
-# converted swin_large_patch4_window12_384_22k weights at
+# The GSS network with Swin-L (ImageNet-22k, window 12, 384 pretraining); frozen DALL-E dVAE. The
+# token branch is the R101 base's with Swin-L's channels and 2 Swin blocks. ImageNet weights:
+# put mmseg's converted swin_large_patch4_window12_384_22k weights at
 # checkpoints/swin_large_patch4_window12_384_22k.pth (docs/models.md).
-_base_ = ['./gss-ff_r101-d8.py']
+_base_ = ['./gss_r101-d8.py']
 model = dict(
     backbone=dict(
         _delete_=True,

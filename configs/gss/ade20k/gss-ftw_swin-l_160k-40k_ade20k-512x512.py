@@ -1,13 +1,16 @@
 # GSS-FT-W, Swin-L, ADE20K: X^-1 (two Swin blocks) learned for 40k iterations of 2 images x 8
-# GPUs, lr 1.5e-3, on the frozen GSS-FF network (model, data and palette: the GSS-FF config's).
-_base_ = ['./gss-ff_swin-l_160k_ade20k-512x512.py', '../../_base_/schedules/schedule_40k_ftw.py']
+# GPUs on the frozen network of gss-ff_swin-l_160k_ade20k-512x512.py.
+# Starts from that run's last checkpoint (load_from, or --load-from CKPT).
+_base_ = [
+    '../../_base_/models/gss_swin-l.py', '../../_base_/datasets/ade20k_512x512.py',
+    '../../_base_/default_runtime.py', '../../_base_/schedules/schedule_40k_ftw.py'
+]
+crop_size = (512, 512)
 model = dict(
     freeze_image_network=True,
-    decode_head=dict(type='GSSFTWHead', post_seg_channel=128, post_swin_depth=2))
+    data_preprocessor=dict(size=crop_size),
+    decode_head=dict(type='GSSFTWHead', inverse_channels=128, inverse_swin_depth=2,
+                     num_classes=150,
+                     palette='{{ fileDirname }}/../../_base_/palettes/ade20k_150.json'))
+load_from = 'work_dirs/gss-ff_swin-l_160k_ade20k-512x512/iter_160000.pth'
 train_dataloader = dict(batch_size=2)
-load_from = {{_base_.gss_ff_checkpoint}}
-param_scheduler = {{_base_.ftw_param_scheduler}}
-train_cfg = {{_base_.ftw_train_cfg}}
-default_hooks = {{_base_.ftw_default_hooks}}
-optimizer = {{_base_.ftw_optimizer}}
-optim_wrapper = {{_base_.ftw_optim_wrapper}}

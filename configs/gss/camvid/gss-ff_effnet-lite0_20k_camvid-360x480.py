@@ -16,5 +16,4 @@ param_scheduler = [
 train_cfg = dict(max_iters=20000, val_interval=2000)
 # This run's last checkpoint, where its GSS-FT-W config starts (load_from): iter_N must be
 # train_cfg.max_iters above.
-gss_ff_checkpoint = 'work_dirs/{{ fileBasenameNoExtension }}/iter_20000.pth'
 default_hooks = dict(checkpoint=dict(interval=2000))

@@ -5,9 +5,6 @@ _base_ = [
     '../../_base_/models/gss-ff_effnet-lite0_camvid.py', '../../_base_/datasets/camvid_180x240.py',
     '../../_base_/default_runtime.py', '../../_base_/schedules/schedule_camvid_cpu_4k.py'
 ]
-# This run's last checkpoint, where its GSS-FT-W config starts (load_from): iter_N must be
-# train_cfg.max_iters of the schedule above (schedule_camvid_cpu_4k.py: 4000).
-gss_ff_checkpoint = 'work_dirs/{{ fileBasenameNoExtension }}/iter_4000.pth'
 crop_size = (180, 240)
 # A 64-channel pixel branch: it serves training only (its loss and the fill of ignore pixels),
 # and at 128 channels, like the token fusion, it made the step 1.30-1.36x the baseline's for the

@@ -9,4 +9,3 @@ model = dict(
         palette='{{ fileDirname }}/../../_base_/palettes/camvid_11_blend-aware.json',
         vqvae=dict(checkpoint='{{ fileDirname }}/../../../checkpoints/'
                    'maskige_vqvae_camvid_blend-aware.pth')))
-gss_ff_checkpoint = 'work_dirs/{{ fileBasenameNoExtension }}/iter_4000.pth'

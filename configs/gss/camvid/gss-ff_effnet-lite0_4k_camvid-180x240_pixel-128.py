@@ -3,4 +3,3 @@
 # (docs/models.md). Everything else is gss-ff_effnet-lite0_4k_camvid-180x240.py.
 _base_ = './gss-ff_effnet-lite0_4k_camvid-180x240.py'
 model = dict(decode_head=dict(pixel_channels=None))
-gss_ff_checkpoint = 'work_dirs/{{ fileBasenameNoExtension }}/iter_4000.pth'

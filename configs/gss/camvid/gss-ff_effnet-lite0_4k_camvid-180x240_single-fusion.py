@@ -4,4 +4,3 @@
 # gss-ff_effnet-lite0_4k_camvid-180x240_pixel-128.py (no pixel fusion of its own to narrow).
 _base_ = './gss-ff_effnet-lite0_4k_camvid-180x240_pixel-128.py'
 model = dict(decode_head=dict(single_fusion=True))
-gss_ff_checkpoint = 'work_dirs/{{ fileBasenameNoExtension }}/iter_4000.pth'

@@ -5,8 +5,5 @@ _base_ = [
     '../../_base_/models/gss-ff_effnet-lite0_camvid.py', '../../_base_/datasets/camvid_180x240.py',
     '../../_base_/default_runtime.py', '../../_base_/schedules/schedule_camvid_cpu.py'
 ]
-# This run's last checkpoint, where its GSS-FT-W config starts (load_from): iter_N must be
-# train_cfg.max_iters of the schedule above (schedule_camvid_cpu.py: 800).
-gss_ff_checkpoint = 'work_dirs/{{ fileBasenameNoExtension }}/iter_800.pth'
 crop_size = (180, 240)
 model = dict(data_preprocessor=dict(size=crop_size))

@@ -1,12 +1,11 @@
 # GSS-FT-W of the converged CamVid comparison (camvid_cpu.py --schedule 4k): X^-1 learned for
 # 1000 iterations on the frozen network of gss-ff_effnet-lite0_4k_camvid-180x240.py (its final
 # checkpoint, or --load-from).
-_base_ = ['./gss-ff_effnet-lite0_4k_camvid-180x240.py',
-          '../../_base_/models/gss-ftw_effnet-lite0_camvid.py',
-          '../../_base_/schedules/schedule_camvid_cpu_4k_ftw_1k.py']
-model = {{_base_.ftw_model}}
-load_from = {{_base_.gss_ff_checkpoint}}
-train_dataloader = {{_base_.ftw_train_dataloader}}
-param_scheduler = {{_base_.ftw_param_scheduler}}
-train_cfg = {{_base_.ftw_train_cfg}}
-default_hooks = {{_base_.ftw_default_hooks}}
+_base_ = [
+    '../../_base_/models/gss-ftw_effnet-lite0_camvid.py', '../../_base_/datasets/camvid_180x240.py',
+    '../../_base_/default_runtime.py', '../../_base_/schedules/schedule_camvid_cpu_ftw_1k.py'
+]
+crop_size = (180, 240)
+model = dict(data_preprocessor=dict(size=crop_size))
+load_from = 'work_dirs/gss-ff_effnet-lite0_4k_camvid-180x240/iter_4000.pth'
+train_dataloader = dict(batch_size=2)

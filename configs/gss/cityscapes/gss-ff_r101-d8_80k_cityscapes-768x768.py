@@ -1,15 +1,12 @@
 # GSS-FF, r101-d8, Cityscapes (19 classes, their usual colours + black for ignore), 80k iterations
 # of 2 images x 8 GPUs; sliding-window inference (768, stride 512) as the original.
 _base_ = [
-    '../../_base_/models/gss-ff_r101-d8.py', '../../_base_/datasets/cityscapes_768x768.py',
+    '../../_base_/models/gss_r101-d8.py', '../../_base_/datasets/cityscapes_768x768.py',
     '../../_base_/default_runtime.py', '../../_base_/schedules/schedule_80k.py'
 ]
-# This run's last checkpoint, where its GSS-FT-W config starts (load_from): iter_N must be
-# train_cfg.max_iters of the schedule above (schedule_80k.py: 80000).
-gss_ff_checkpoint = 'work_dirs/{{ fileBasenameNoExtension }}/iter_80000.pth'
 crop_size = (768, 768)
 model = dict(
     data_preprocessor=dict(size=crop_size),
-    decode_head=dict(num_classes=19,
+    decode_head=dict(type='GSSFFHead', num_classes=19,
                      palette='{{ fileDirname }}/../../_base_/palettes/cityscapes_19.json'),
     test_cfg=dict(mode='slide', crop_size=crop_size, stride=(512, 512)))

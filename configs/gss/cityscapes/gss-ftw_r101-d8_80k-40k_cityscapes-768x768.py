@@ -1,14 +1,16 @@
-# GSS-FT-W, r101-d8, Cityscapes: X^-1 learned for 40k iterations on the frozen GSS-FF network.
-# Starts from the GSS-FF run's last checkpoint (load_from below, or --load-from CKPT); model,
-# data and palette are the GSS-FF config's.
-_base_ = ['./gss-ff_r101-d8_80k_cityscapes-768x768.py',
-          '../../_base_/schedules/schedule_40k_ftw.py']
+# GSS-FT-W, r101-d8, Cityscapes: X^-1 learned for 40k iterations on the frozen network of
+# gss-ff_r101-d8_80k_cityscapes-768x768.py.
+# Starts from that run's last checkpoint (load_from, or --load-from CKPT).
+_base_ = [
+    '../../_base_/models/gss_r101-d8.py', '../../_base_/datasets/cityscapes_768x768.py',
+    '../../_base_/default_runtime.py', '../../_base_/schedules/schedule_40k_ftw.py'
+]
+crop_size = (768, 768)
 model = dict(
     freeze_image_network=True,
-    decode_head=dict(type='GSSFTWHead', post_seg_channel=128, post_swin_depth=1))
-load_from = {{_base_.gss_ff_checkpoint}}
-param_scheduler = {{_base_.ftw_param_scheduler}}
-train_cfg = {{_base_.ftw_train_cfg}}
-default_hooks = {{_base_.ftw_default_hooks}}
-optimizer = {{_base_.ftw_optimizer}}
-optim_wrapper = {{_base_.ftw_optim_wrapper}}
+    data_preprocessor=dict(size=crop_size),
+    decode_head=dict(type='GSSFTWHead', inverse_channels=128, inverse_swin_depth=1,
+                     num_classes=19,
+                     palette='{{ fileDirname }}/../../_base_/palettes/cityscapes_19.json'),
+    test_cfg=dict(mode='slide', crop_size=crop_size, stride=(512, 512)))
+load_from = 'work_dirs/gss-ff_r101-d8_80k_cityscapes-768x768/iter_80000.pth'

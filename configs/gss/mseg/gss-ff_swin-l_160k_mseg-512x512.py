@@ -2,15 +2,12 @@
 # iterations of 4 images x 8 GPUs on the seven training sets; tested on the six test sets
 # (sliding 768 windows, stride 512, at 2048x512), mIoU = their harmonic mean.
 _base_ = [
-    '../../_base_/models/gss-ff_swin-l.py', '../../_base_/datasets/mseg_512x512.py',
+    '../../_base_/models/gss_swin-l.py', '../../_base_/datasets/mseg_512x512.py',
     '../../_base_/default_runtime.py', '../../_base_/schedules/schedule_160k.py'
 ]
-# This run's last checkpoint, where its GSS-FT-W config starts (load_from): iter_N must be
-# train_cfg.max_iters of the schedule above (schedule_160k.py: 160000).
-gss_ff_checkpoint = 'work_dirs/{{ fileBasenameNoExtension }}/iter_160000.pth'
 crop_size = (512, 512)
 model = dict(
     data_preprocessor=dict(size=crop_size),
-    decode_head=dict(num_classes=194,
+    decode_head=dict(type='GSSFFHead', num_classes=194,
                      palette='{{ fileDirname }}/../../_base_/palettes/mseg_194.json'),
     test_cfg=dict(mode='slide', crop_size=(768, 768), stride=(512, 512)))

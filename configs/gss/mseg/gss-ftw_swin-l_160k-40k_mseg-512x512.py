@@ -1,12 +1,16 @@
-# GSS-FT-W, swin-l, MSeg (194 classes): X^-1 learned for 40k iterations on the frozen GSS-FF
-# network (model, data and palette from the GSS-FF config it inherits).
-_base_ = ['./gss-ff_swin-l_160k_mseg-512x512.py', '../../_base_/schedules/schedule_40k_ftw.py']
+# GSS-FT-W, swin-l, MSeg (194 classes): X^-1 learned for 40k iterations on the frozen network of
+# gss-ff_swin-l_160k_mseg-512x512.py.
+# Starts from that run's last checkpoint (load_from, or --load-from CKPT).
+_base_ = [
+    '../../_base_/models/gss_swin-l.py', '../../_base_/datasets/mseg_512x512.py',
+    '../../_base_/default_runtime.py', '../../_base_/schedules/schedule_40k_ftw.py'
+]
+crop_size = (512, 512)
 model = dict(
     freeze_image_network=True,
-    decode_head=dict(type='GSSFTWHead', post_seg_channel=128, post_swin_depth=1))
-load_from = {{_base_.gss_ff_checkpoint}}
-param_scheduler = {{_base_.ftw_param_scheduler}}
-train_cfg = {{_base_.ftw_train_cfg}}
-default_hooks = {{_base_.ftw_default_hooks}}
-optimizer = {{_base_.ftw_optimizer}}
-optim_wrapper = {{_base_.ftw_optim_wrapper}}
+    data_preprocessor=dict(size=crop_size),
+    decode_head=dict(type='GSSFTWHead', inverse_channels=128, inverse_swin_depth=1,
+                     num_classes=194,
+                     palette='{{ fileDirname }}/../../_base_/palettes/mseg_194.json'),
+    test_cfg=dict(mode='slide', crop_size=(768, 768), stride=(512, 512)))
+load_from = 'work_dirs/gss-ff_swin-l_160k_mseg-512x512/iter_160000.pth'

@@ -282,17 +282,17 @@ class DalleVQVAE(FrozenVQVAE):
     """OpenAI's dVAE (8192 codes, 8x downsampling), frozen, as GSS uses it.
 
     Give either ``encoder_path`` and ``decoder_path`` (the official pickles) or ``checkpoint``
-    (written by ``tools/model_converters/dalle_to_gss.py``). On a GPU the convolutions run in
-    ``half_dtype`` (fp16 as in dall_e, or bf16) except the encoder's output and the decoder's
-    input convolution, which stay in fp32 as in dall_e. On a CPU everything is fp32.
+    (written by ``tools/model_converters/dalle_to_gss.py``). The convolutions run in
+    ``precision`` (``'auto'``: fp16 on a GPU as in dall_e, fp32 on a CPU) except the encoder's
+    output and the decoder's input convolution, which stay in fp32 as in dall_e.
     ``channels_last=True`` keeps the convolutions' weights and activations in NHWC memory
     order (faster on some GPUs; ``tools/benchmarks/paper_scale.py`` measures it).
     """
 
     def __init__(self, encoder_path: Optional[str] = None, decoder_path: Optional[str] = None,
-                 checkpoint: Optional[str] = None, half_dtype: str = 'float16',
+                 checkpoint: Optional[str] = None, precision: str = 'auto',
                  channels_last: bool = False) -> None:
-        super().__init__()
+        super().__init__(precision)
         if checkpoint is not None:
             state = _load_checkpoint(checkpoint)
             enc_state, dec_state = state['encoder'], state['decoder']
@@ -303,10 +303,6 @@ class DalleVQVAE(FrozenVQVAE):
         else:
             raise InputError('DalleVQVAE needs encoder_path and decoder_path (OpenAI\'s '
                              'encoder.pkl / decoder.pkl) or checkpoint (from dalle_to_gss.py)')
-        if half_dtype not in ('float16', 'bfloat16'):
-            raise InputError(f'DalleVQVAE: half_dtype must be float16 or bfloat16, got '
-                             f'{half_dtype!r}')
-        self.half_dtype = getattr(torch, half_dtype)
         self.encoder = DalleEncoder(**enc_arch)
         self.decoder = DalleDecoder(**dec_arch)
         for name, part, state in (('encoder', self.encoder, enc_state),
@@ -323,18 +319,18 @@ class DalleVQVAE(FrozenVQVAE):
             self.to(memory_format=torch.channels_last)
         self.freeze()
 
-    def _compute_dtype(self, x: Tensor) -> torch.dtype:
-        return self.half_dtype if x.is_cuda else torch.float32
+    def auto_dtype(self, device: torch.device) -> torch.dtype:
+        return torch.float16 if device.type == 'cuda' else torch.float32
 
     @torch.no_grad()
     def encode_logits(self, maskige: Tensor, dtype: Optional[torch.dtype] = None) -> Tensor:
         """(B, 3, H, W) in [0, 1] -> (B, vocab_size, H/8, W/8) fp32 logits.
 
-        ``dtype``: of the convolutions but the last (default: ``half_dtype`` on a GPU, fp32 on a
-        CPU); tools/benchmarks/paper_scale.py measures what each costs and changes.
+        ``dtype``: of the convolutions but the last (default: :meth:`compute_dtype`);
+        tools/benchmarks/paper_scale.py measures what each costs and changes.
         """
         self.check_input(maskige)
-        x = map_pixels(maskige.float()).to(dtype or self._compute_dtype(maskige))
+        x = map_pixels(maskige.float()).to(dtype or self.compute_dtype(maskige.device))
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         for name, module in self.encoder.blocks.named_children():
@@ -348,7 +344,7 @@ class DalleVQVAE(FrozenVQVAE):
     @torch.no_grad()
     def decode_logits(self, tokens: Tensor) -> Tensor:
         """(B, h, w) tokens -> (B, 6, 8h, 8w) fp32 decoder output (3 means, 3 scales)."""
-        return self.decoder(tokens, self._compute_dtype(tokens))
+        return self.decoder(tokens, self.compute_dtype(tokens.device))
 
     @torch.no_grad()
     def decode(self, tokens: Tensor) -> Tensor:

@@ -25,10 +25,8 @@ class FSQ(nn.Module):
         levels = [int(v) for v in levels]
         if min(levels) < 2:
             raise ValueError(f'FSQ levels must all be >= 2, got {levels}')
-        # Computed in Python, so the module also builds on the meta device (shape checks).
-        radix = [math.prod(levels[:i]) for i in range(len(levels))]
+        self.level_counts = tuple(levels)
         self.register_buffer('levels', torch.tensor(levels, dtype=torch.long), persistent=False)
-        self.register_buffer('radix', torch.tensor(radix, dtype=torch.long), persistent=False)
         self.vocab_size = math.prod(levels)
 
     def _view(self, t: Tensor) -> Tensor:
@@ -47,14 +45,31 @@ class FSQ(nn.Module):
     def codes_to_indices(self, codes: Tensor) -> Tensor:
         """(B, D, h, w) codes in [-1, 1] -> (B, h, w) long tokens."""
         half = self._view((self.levels - 1).to(codes.dtype)) / 2
-        digits = torch.round(codes * half + half).long()
-        return (digits * self._view(self.radix)).sum(1)
+        return digits_to_indices(torch.round(codes * half + half).long(), self.level_counts)
 
     def indices_to_codes(self, tokens: Tensor) -> Tensor:
         """(B, h, w) long tokens -> (B, D, h, w) codes in [-1, 1]."""
         if tokens.min() < 0 or tokens.max() >= self.vocab_size:
             raise ValueError(f'tokens must lie in [0, {self.vocab_size}), got '
                              f'[{int(tokens.min())}, {int(tokens.max())}]')
-        digits = (tokens.unsqueeze(1) // self._view(self.radix)) % self._view(self.levels)
+        digits = indices_to_digits(tokens, self.level_counts)
         half = self._view(self.levels - 1).float() / 2
         return (digits.float() - half) / half
+
+
+def _radix(levels: Sequence[int], device: torch.device) -> Tensor:
+    """(1, D, 1, 1) place values of the mixed-radix token index, first channel lowest."""
+    return torch.tensor([math.prod(levels[:i]) for i in range(len(levels))],
+                        device=device).view(1, -1, 1, 1)
+
+
+def indices_to_digits(tokens: Tensor, levels: Sequence[int]) -> Tensor:
+    """(B, h, w) token indices -> (B, D, h, w) per-channel levels in [0, levels[d])."""
+    counts = torch.tensor(list(levels), device=tokens.device).view(1, -1, 1, 1)
+    return (tokens.unsqueeze(1) // _radix(levels, tokens.device)) % counts
+
+
+def digits_to_indices(digits: Tensor, levels: Sequence[int]) -> Tensor:
+    """(B, D, h, w) per-channel levels -> (B, h, w) token indices (inverse of
+    :func:`indices_to_digits`)."""
+    return (digits * _radix(levels, digits.device)).sum(1)

@@ -20,8 +20,6 @@ from gss.maskige.vqvae.base import FrozenVQVAE
 from gss.maskige.vqvae.fsq import FSQ
 from gss.registry import VQVAES
 
-PRECISIONS = ('float32', 'bfloat16', 'auto')
-
 
 def native_bfloat16(device: torch.device) -> bool:
     """Whether ``device`` computes in bfloat16 natively (faster than float32), not emulated."""
@@ -94,20 +92,15 @@ class MaskigeVQVAE(FrozenVQVAE):
         precision: the arithmetic of ``encode`` and ``decode`` (a trainable model trains in
             float32 whatever this says). ``'bfloat16'`` halves their time on hardware with
             native bfloat16 (CPUs with AVX512-BF16 or AMX, recent GPUs) and gives the same
-            maskiges: on CamVid val masks 96.2 % of the codes are identical and the others
-            are neighbouring FSQ levels, stage-1 mIoU 92.56 vs 92.54 in float32, and 99.97 %
-            of decoded pixels keep their class (docs/vqvae.md). ``'auto'``: bfloat16 where the
-            device runs it natively, float32 elsewhere (emulated bfloat16 is slower).
+            maskiges up to neighbouring FSQ levels (docs/vqvae.md, precision). ``'auto'``:
+            bfloat16 where the device runs it natively, float32 elsewhere (emulated bfloat16
+            is slower).
     """
 
     def __init__(self, checkpoint: Optional[str] = None, hidden_channels: Optional[int] = None,
                  num_blocks: Optional[int] = None, fsq_levels: Optional[Sequence[int]] = None,
                  frozen: bool = True, precision: str = 'float32') -> None:
-        super().__init__()
-        if precision not in PRECISIONS:
-            raise InputError(f'MaskigeVQVAE: precision={precision!r}; use one of '
-                             f'{", ".join(PRECISIONS)}')
-        self.precision = precision
+        super().__init__(precision)
         state = None
         arch = dict(DEFAULT_ARCH)
         if checkpoint is not None:
@@ -127,6 +120,7 @@ class MaskigeVQVAE(FrozenVQVAE):
                          fsq_levels=[int(v) for v in arch['fsq_levels']])
         self.quantiser = FSQ(self.arch['fsq_levels'])
         self.vocab_size = self.quantiser.vocab_size
+        self.token_levels = self.quantiser.level_counts
         latent = len(self.arch['fsq_levels'])
         self.encoder = MaskigeEncoder(self.arch['hidden_channels'], self.arch['num_blocks'],
                                       latent)
@@ -159,12 +153,15 @@ class MaskigeVQVAE(FrozenVQVAE):
             logits = self.decoder(codes)
         return torch.sigmoid(logits.float()).contiguous()  # NCHW again for X^-1's row blocks
 
+    def auto_dtype(self, device: torch.device) -> torch.dtype:
+        return torch.bfloat16 if native_bfloat16(device) else torch.float32
+
     def _arithmetic(self, device: torch.device):
         """The autocast context of ``precision`` on ``device`` (float32: autocast off, also
         inside an AMP region, so that float32 means float32)."""
-        use_bf16 = self.precision == 'bfloat16' or (self.precision == 'auto'
-                                                    and native_bfloat16(device))
-        return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=use_bf16)
+        dtype = self.compute_dtype(device)
+        return torch.autocast(device_type=device.type, dtype=dtype,
+                              enabled=dtype != torch.float32)
 
     def checkpoint_dict(self, **meta) -> dict:
         """What ``tools/train_maskige_vqvae.py`` saves: fp16 weights (half the size; the

@@ -166,8 +166,8 @@ class GMMSegHead(SubCentreHead):
 
     # ------------------------------------------------------------------------ open set
     def class_log_likelihoods(self, inputs: List[Tensor]) -> Tuple[Tensor, Tensor]:
-        """(B, C, h, w) class logits and raw class log-likelihoods log p(x | c) (best component,
-        or log-sum-exp minus log M with ``class_score='logsumexp'``), before LayerNorm."""
+        """(B, C, h, w) class logits and raw class log-likelihoods log p(x | c) (of the best
+        component), before LayerNorm."""
         _, scores, logits = self.embed_and_score(inputs)
         return logits, self.to_map(self.class_scores(scores), logits)
 

@@ -18,9 +18,9 @@ from mmseg.utils import SampleList
 from torch import Tensor, nn
 
 from gss.errors import InputError
-from gss.models.heads.gss_token_head import GSSTokenHead, cross_entropy_loss
+from gss.models.heads.gss_token_head import GSSTokenHead, cross_entropy_loss, token_loss
 from gss.models.layers import LevelFusion
-from gss.models.losses import rare_class_cell_weights
+from gss.models.losses import TokenCrossEntropyLoss, rare_class_cell_weights
 
 
 @MODELS.register_module()
@@ -35,14 +35,11 @@ class GSSFFHead(GSSTokenHead):
             map); None: ``channels``, as the token branch's laterals. The pixel branch only
             serves training (its loss and the fill of ignore pixels), so it can be narrower
             than the token branch, whose fusion it does not touch.
-        token_cell_max_ignore: a token cell is learned when at most this share of its pixels
-            is ignore (their colours then come from the pixel branch); 0, the original's rule,
-            drops every cell that touches an ignore pixel. In [0, 1).
         token_class_balance: weigh each token cell by the rarity of the classes under it
             (:func:`~gss.models.losses.rare_class_cell_weights`: class weight n_c^-power);
             0, the original's plain average.
-        loss_decode: ``loss_token`` (the token cross-entropy, 0.8 in GSS) and ``loss_pixel``
-            (the pixel branch's, 0.2).
+        loss_decode: ``loss_token`` (:class:`~gss.models.losses.TokenCrossEntropyLoss`, 0.8 in
+            GSS) and ``loss_pixel`` (the pixel branch's cross-entropy, 0.2).
         Others: as :class:`~gss.models.heads.gss_token_head.GSSTokenHead`.
     """
 
@@ -51,21 +48,20 @@ class GSSFFHead(GSSTokenHead):
     SCORES_ARE_PROBABILITIES = True
 
     def __init__(self, pixel_channel_index: int = 1, single_fusion: bool = False,
-                 pixel_channels: Optional[int] = None, token_cell_max_ignore: float = 0.0,
-                 token_class_balance: float = 0.0,
+                 pixel_channels: Optional[int] = None, token_class_balance: float = 0.0,
                  loss_decode: Union[dict, Sequence[dict]] = (
-                     cross_entropy_loss('loss_token', 0.8), cross_entropy_loss('loss_pixel', 0.2)),
+                     token_loss(0.8), cross_entropy_loss('loss_pixel', 0.2)),
                  **kwargs) -> None:
         super().__init__(loss_decode=loss_decode if isinstance(loss_decode, dict)
                          else list(loss_decode), **kwargs)
-        if not 0 <= token_cell_max_ignore < 1:
-            raise InputError(f'GSSFFHead: token_cell_max_ignore must be in [0, 1) (a share of '
-                             f'a cell\'s pixels), got {token_cell_max_ignore}')
+        if not isinstance(self.losses_by_name['loss_token'], TokenCrossEntropyLoss):
+            raise InputError(f'GSSFFHead: loss_token must be TokenCrossEntropyLoss (it scores '
+                             f'token logits against codes), got '
+                             f'{type(self.losses_by_name["loss_token"]).__name__}')
         if token_class_balance < 0:
             raise InputError(f'GSSFFHead: token_class_balance must be >= 0 (0: no weighting, '
                              f'0.5: inverse square root of class frequency), got '
                              f'{token_class_balance}')
-        self.token_cell_max_ignore = token_cell_max_ignore
         self.token_class_balance = token_class_balance
         self.pixel_channel_index = pixel_channel_index
         self.single_fusion = single_fusion
@@ -74,7 +70,7 @@ class GSSFFHead(GSSTokenHead):
                 raise InputError('GSSFFHead: pixel_channels sets the pixel branch\'s own fusion; '
                                  'with single_fusion=True there is none (leave it unset)')
             self.pixel_fusion = None
-            self.conv_seg = nn.Conv2d(self.indice_seg_channel, self.num_classes, 1)
+            self.conv_seg = nn.Conv2d(self.token_channels, self.num_classes, 1)
         else:
             width = self.channels if pixel_channels is None else pixel_channels
             self.pixel_fusion = LevelFusion(self.in_channels, width, width,
@@ -93,15 +89,15 @@ class GSSFFHead(GSSTokenHead):
         gt = self._stack_batch_gt(batch_data_samples)
         token_logits, pixel_logits = seg_logits['token_logits'], seg_logits['pixel_logits']
         targets = self.tokenizer.target_tokens(gt[:, 0], token_logits.shape[2:], pixel_logits,
-                                               self.align_corners, self.token_cell_max_ignore)
+                                               self.align_corners)
         ignore = self.tokenizer.ignore_token
         valid = targets != ignore
         weight = None
         if self.token_class_balance:
             weight = rare_class_cell_weights(gt[:, 0], targets.shape[1:], self.num_classes,
                                              self.token_class_balance, valid)
-        losses = dict(loss_token=self.predictor.token_loss(
-            token_logits, targets, ignore, self.losses_by_name['loss_token'], weight))
+        losses = dict(loss_token=self.losses_by_name['loss_token'](
+            token_logits, targets, ignore, self.predictor.levels, weight))
         with torch.no_grad():
             correct = (self.predictor.predict_tokens(token_logits) == targets) & valid
             losses['acc_token'] = correct.sum() * 100.0 / valid.sum().clamp(min=1)

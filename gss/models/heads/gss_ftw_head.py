@@ -8,7 +8,7 @@ without it is refused when the model is built.
 """
 from __future__ import annotations
 
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 import torch
 import torch.nn.functional as F
@@ -21,44 +21,46 @@ from gss.errors import InputError
 from gss.models.heads.gss_token_head import GSSTokenHead, cross_entropy_loss
 from gss.models.layers.learned_x_inverse import LearnedXInverse
 
+#: GSSFFHead's options for its pixel branch and token loss, which GSS-FT-W trains neither of.
+GSS_FF_ONLY_OPTIONS = ('pixel_channel_index', 'pixel_channels', 'single_fusion',
+                       'token_class_balance')
+
 
 @MODELS.register_module()
 class GSSFTWHead(GSSTokenHead):
     """GSS-FT-W: the GSS-FF token branch (frozen) and a learned X^-1.
 
     Args:
-        post_seg_channel: width of the X^-1 block (128).
-        post_swin_depth: its Swin blocks (1; 2 for ADE20K in the original).
-        post_swin_num_heads, post_swin_window_size, post_swin_mlp_ratio: the Swin blocks (4
-            heads, window 7, MLP ratio 2 as in the released checkpoints).
+        inverse_channels: width of the X^-1 block (128).
+        inverse_swin_depth: its Swin blocks (1; 2 for ADE20K in the original).
+        inverse_swin_num_heads, inverse_swin_window_size, inverse_swin_mlp_ratio: the Swin
+            blocks (4 heads, window 7, MLP ratio 2 as in the released checkpoints).
         inverse_mode: 'plain' (the paper's X^-1, as the released checkpoints) or 'residual'
             (GSS-FF's nearest-colour X^-1 plus a learned correction that starts at zero, so
             GSS-FT-W starts from its GSS-FF's per-pixel decisions; :class:`LearnedXInverse`).
-        loss_decode: ``loss_inverse``, the learned X^-1's loss (cross-entropy, weight 1;
-            ``ClassBalancedCrossEntropyLoss`` weighs every class in the batch the same).
-        Others: as :class:`~gss.models.heads.gss_token_head.GSSTokenHead`; GSS-FF's training
-            options (the pixel branch's ``pixel_channel_index``, ``pixel_channels`` and
-            ``single_fusion``, the token loss's ``token_cell_max_ignore`` and
-            ``token_class_balance``) are accepted and unused, so an FT-W config can inherit its
-            GSS-FF config.
+        loss_decode: ``loss_inverse``, the learned X^-1's loss (cross-entropy, weight 1).
+        Others: as :class:`~gss.models.heads.gss_token_head.GSSTokenHead`. GSS-FF's training
+            options (:data:`GSS_FF_ONLY_OPTIONS`) are refused: GSS-FT-W has no pixel branch and
+            no token loss.
     """
 
     LOSS_NAMES = ('loss_inverse',)
 
-    def __init__(self, post_seg_channel: int = 128, post_swin_depth: int = 1,
-                 post_swin_num_heads: int = 4, post_swin_window_size: int = 7,
-                 post_swin_mlp_ratio: float = 2.0, inverse_mode: str = 'plain',
-                 loss_decode: dict = cross_entropy_loss('loss_inverse', 1.0),
-                 pixel_channel_index: int = 1, single_fusion: bool = False,
-                 pixel_channels: Optional[int] = None, token_cell_max_ignore: float = 0.0,
-                 token_class_balance: float = 0.0, **kwargs) -> None:
+    def __init__(self, inverse_channels: int = 128, inverse_swin_depth: int = 1,
+                 inverse_swin_num_heads: int = 4, inverse_swin_window_size: int = 7,
+                 inverse_swin_mlp_ratio: float = 2.0, inverse_mode: str = 'plain',
+                 loss_decode: dict = cross_entropy_loss('loss_inverse', 1.0), **kwargs) -> None:
+        ff_only = sorted(set(kwargs) & set(GSS_FF_ONLY_OPTIONS))
+        if ff_only:
+            raise InputError(f'GSSFTWHead: {", ".join(ff_only)} is a GSS-FF training option that '
+                             f'GSS-FT-W does not use; remove it from the FT-W config')
         super().__init__(loss_decode=loss_decode, **kwargs)
         # mmseg's base head makes a pixel classifier that GSS-FT-W has no use for (nor do the
         # original's FT-W checkpoints: gss_original_to_gss.py loads them strictly).
         del self.conv_seg
         self.learned_inverse = LearnedXInverse(
-            self.num_classes, post_seg_channel, post_swin_depth, post_swin_num_heads,
-            post_swin_window_size, post_swin_mlp_ratio, norm_cfg=self.norm_cfg,
+            self.num_classes, inverse_channels, inverse_swin_depth, inverse_swin_num_heads,
+            inverse_swin_window_size, inverse_swin_mlp_ratio, norm_cfg=self.norm_cfg,
             act_cfg=self.act_cfg, mode=inverse_mode, maskige=self.tokenizer.maskige)
 
     def forward(self, inputs: List[Tensor]) -> Dict[str, Tensor]:

@@ -28,62 +28,54 @@ def cross_entropy_loss(name: str, weight: float) -> dict:
                 avg_non_ignore=True)
 
 
+def token_loss(weight: float) -> dict:
+    """The ``loss_decode`` entry of the token loss (:class:`~gss.models.losses.
+    TokenCrossEntropyLoss`), logged as ``loss_token``."""
+    return dict(type='TokenCrossEntropyLoss', loss_name='loss_token', loss_weight=weight)
+
+
 class GSSTokenHead(FrozenTokenizerHolder, BaseDecodeHead):
     """I_psi's head up to the token logits, and the tokenizer that gives them meaning.
 
     Args:
         vqvae: config of the frozen VQ-VAE (``DalleVQVAE`` or ``MaskigeVQVAE``).
         palette: K + 1 colours or a JSON file, the last for ignore (X).
-        indice_channel_index: the (in_index-ordered) input whose size is the token grid.
-        indice_seg_channel: width of the fused token features and the Swin blocks.
-        indice_cls_channel: width before the token classifier.
+        token_grid_index: the (in_index-ordered) input whose size is the token grid.
+        token_channels: width of the fused token features and the Swin blocks.
+        token_classifier_channels: width before the token classifier.
         swin_depth, swin_num_heads, swin_window_size, swin_mlp_ratio: the Swin sequence.
         token_predictor: 'flat' (the paper's softmax over the whole codebook; any VQ-VAE) or
             'factorised' (one softmax per FSQ channel; the project's MaskigeVQVAE), see
             :mod:`gss.models.layers.token_classifier`.
-        token_level_sigma: 'factorised' only: spread of the soft per-channel targets over
-            neighbouring levels (0: hard targets).
         loss_decode: the head's losses, each named by ``loss_name``; subclasses say which names
             they need (:attr:`LOSS_NAMES`) and give defaults.
         Others: as :class:`mmseg.models.decode_heads.decode_head.BaseDecodeHead`.
     """
 
     LOSS_NAMES: Tuple[str, ...] = ()
-    # Options of earlier versions, and what replaced them.
-    REMOVED_OPTIONS = {
-        'token_loss_weight': "loss_decode (loss_name='loss_token', loss_weight=...)",
-        'pixel_loss_weight': "loss_decode (loss_name='loss_pixel', loss_weight=...)",
-        'inverse_loss_weight': "loss_decode (loss_name='loss_inverse', loss_weight=...)",
-        'upsample': 'nothing: the tokenised mask is always 8x the token grid (2x the crop)',
-    }
 
     def __init__(self, vqvae: ConfigType, palette: PaletteLike,
                  loss_decode: Union[dict, Sequence[dict]],
-                 indice_channel_index: int = 1, indice_seg_channel: int = 512,
-                 indice_cls_channel: int = 2048, swin_depth: int = 2,
+                 token_grid_index: int = 1, token_channels: int = 512,
+                 token_classifier_channels: int = 2048, swin_depth: int = 2,
                  swin_num_heads: int = 16, swin_window_size: int = 7,
                  swin_mlp_ratio: float = 2.0, token_predictor: str = 'flat',
-                 token_level_sigma: float = 0.0, init_cfg: Optional[dict] = None,
-                 **kwargs) -> None:
-        removed = [name for name in self.REMOVED_OPTIONS if name in kwargs]
-        if removed:
-            raise InputError(f'{type(self).__name__}: option {removed[0]} was removed; use '
-                             f'{self.REMOVED_OPTIONS[removed[0]]}')
+                 init_cfg: Optional[dict] = None, **kwargs) -> None:
         super().__init__(init_cfg=init_cfg, input_transform='multiple_select',
                          loss_decode=loss_decode, **kwargs)
         self.losses_by_name = self._named_losses()
         self.hold_tokenizer(vqvae, palette, self.num_classes)
-        self.indice_channel_index = indice_channel_index
-        self.indice_seg_channel = indice_seg_channel
-        self.token_fusion = LevelFusion(self.in_channels, self.channels, indice_seg_channel,
-                                        indice_channel_index, **self.conv_settings)
-        self.token_mixer = SwinTokenMixer(indice_seg_channel, swin_depth, swin_num_heads,
+        self.token_grid_index = token_grid_index
+        self.token_channels = token_channels
+        self.token_fusion = LevelFusion(self.in_channels, self.channels, token_channels,
+                                        token_grid_index, **self.conv_settings)
+        self.token_mixer = SwinTokenMixer(token_channels, swin_depth, swin_num_heads,
                                           swin_window_size, swin_mlp_ratio)
         self.token_classifier = nn.Sequential(
-            ConvModule(indice_seg_channel, indice_cls_channel, 1, conv_cfg=self.conv_cfg,
+            ConvModule(token_channels, token_classifier_channels, 1, conv_cfg=self.conv_cfg,
                        norm_cfg=self.norm_cfg, act_cfg=self.act_cfg),
-            build_token_classifier(token_predictor, indice_cls_channel, self.tokenizer.vqvae,
-                                   token_level_sigma))
+            build_token_classifier(token_predictor, token_classifier_channels,
+                                   self.tokenizer.vqvae))
 
     @property
     def conv_settings(self) -> dict:

@@ -9,7 +9,6 @@ sub-centre's score followed by LayerNorm over the classes.
 """
 from __future__ import annotations
 
-import math
 from typing import Dict, List, Tuple
 
 import torch
@@ -30,23 +29,18 @@ class SubCentreHead(BaseDecodeHead):
     Args:
         embed_dim: width of the pixel embedding.
         num_sub_centres: M, sub-centres per class.
-        class_score: 'max' (both released codes) or 'logsumexp' (the mixture's log-density
-            with uniform weights: log-sum-exp over the class's sub-centres minus log M).
         sinkhorn_eps, sinkhorn_iters: the assignment's regularisation and iterations.
     """
 
-    def __init__(self, embed_dim: int = 64, num_sub_centres: int = 5, class_score: str = 'max',
+    def __init__(self, embed_dim: int = 64, num_sub_centres: int = 5,
                  sinkhorn_eps: float = 0.05, sinkhorn_iters: int = 3, **kwargs) -> None:
         kwargs.setdefault('init_cfg', None)  # the stock one initialises conv_seg, dropped below
         super().__init__(input_transform='multiple_select', **kwargs)
-        if class_score not in ('max', 'logsumexp'):
-            raise ValueError(f"class_score must be 'max' or 'logsumexp', got {class_score!r}")
         # The stock classifier is never used; as a parameter without gradient it would force
         # DDP's find_unused_parameters.
         del self.conv_seg
         self.embed_dim = embed_dim
         self.num_sub_centres = num_sub_centres
-        self.class_score = class_score
         self.sinkhorn_eps = sinkhorn_eps
         self.sinkhorn_iters = sinkhorn_iters
         self.mask_norm = nn.LayerNorm(self.num_classes)
@@ -81,11 +75,9 @@ class SubCentreHead(BaseDecodeHead):
 
     # ------------------------------------------------------------------------ scores to logits
     def class_scores(self, scores: Tensor) -> Tensor:
-        """(N, C * M) sub-centre scores -> (N, C) class scores (before LayerNorm)."""
-        per_class = scores.view(scores.shape[0], self.num_classes, self.num_sub_centres)
-        if self.class_score == 'max':
-            return per_class.max(2).values
-        return per_class.logsumexp(2) - math.log(self.num_sub_centres)
+        """(N, C * M) sub-centre scores -> (N, C) class scores (before LayerNorm): the best
+        sub-centre of each class, as both released codes score a class."""
+        return scores.view(scores.shape[0], self.num_classes, self.num_sub_centres).max(2).values
 
     def embed_and_score(self, inputs: List[Tensor]) -> Tuple[Tensor, Tensor, Tensor]:
         """Flattened (N, D) embeddings in (b, y, x) order, their (N, C * M) scores, and the

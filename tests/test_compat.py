@@ -288,3 +288,98 @@ def test_gss_no_compat_leaves_mmengine_unpatched(repo_root, no_compat, patched):
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr  # `import gss` works with or without patches
     assert result.stdout.strip() == patched
+
+
+# ------------------------------------------------------ what a run without CUDA says about itself
+TOY_CONFIG = 'configs/gss/toy/gss-ff_effnet-lite0_1k_toy-128x128.py'
+
+
+def _environment_log(monkeypatch, cuda: bool, world_size: int) -> tuple:
+    """The runtime block mmengine's Runner logs at start-up, for a runner of ``world_size``
+    processes on a machine with or without CUDA; and the runner's world size afterwards."""
+    from types import SimpleNamespace
+
+    import mmengine.runner.runner as runner_module
+    from mmengine.config import Config
+
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: cuda)
+    monkeypatch.setattr(runner_module, 'collect_env', dict)  # the system block is not tested
+    messages = []
+    runner = SimpleNamespace(_randomness_cfg={}, _seed=0, _launcher='pytorch',
+                             _distributed=world_size > 1, _world_size=world_size,
+                             logger=SimpleNamespace(info=messages.append), cfg=Config())
+    runner_module.Runner._log_env(runner, dict(dist_cfg=dict(backend='gloo')))
+    return messages[0], runner._world_size
+
+
+def test_environment_log_of_a_cpu_run_reports_no_gpu_and_its_processes(monkeypatch):
+    log, world_size = _environment_log(monkeypatch, cuda=False, world_size=2)
+    assert 'GPU number: 0\n' in log
+    assert 'Processes: 2\n' in log
+    assert world_size == 2  # the runner's own count is left as it was
+
+
+def test_environment_log_of_a_cuda_run_is_mmengines(monkeypatch):
+    log, _ = _environment_log(monkeypatch, cuda=True, world_size=2)
+    assert 'GPU number: 2\n' in log
+    assert 'Processes' not in log
+
+
+@pytest.mark.parametrize('cuda, backend', [(False, 'gloo'), (True, 'nccl')])
+def test_prepared_config_names_the_backend_this_machine_uses(repo_root, monkeypatch, cuda,
+                                                             backend):
+    from gss.engine import prepare_config
+
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: cuda)
+    monkeypatch.setenv('LOCAL_RANK', '0')
+    cfg = prepare_config(os.path.join(repo_root, TOY_CONFIG), check_data=False)
+    assert cfg.env_cfg.dist_cfg == dict(backend=backend)
+
+
+def test_prepared_config_keeps_a_backend_other_than_nccl(repo_root, monkeypatch):
+    from gss.engine import prepare_config
+
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
+    monkeypatch.setenv('LOCAL_RANK', '0')
+    cfg = prepare_config(os.path.join(repo_root, TOY_CONFIG), check_data=False,
+                         cfg_options={'env_cfg.dist_cfg.backend': 'mpi'})
+    assert cfg.env_cfg.dist_cfg.backend == 'mpi'
+
+
+# ----------------------------------------- --local-rank, as python -m torch.distributed.launch
+@pytest.mark.parametrize('given, before, after', [(3, '0', '3'), (None, '2', '2'),
+                                                  (None, None, '0')])
+def test_local_rank_option_becomes_local_rank_variable(monkeypatch, given, before, after):
+    from gss.engine.config_setup import use_local_rank
+
+    if before is None:
+        monkeypatch.delenv('LOCAL_RANK', raising=False)
+    else:
+        monkeypatch.setenv('LOCAL_RANK', before)
+    use_local_rank(given)
+    assert os.environ['LOCAL_RANK'] == after
+
+
+def test_negative_local_rank_is_refused_in_one_line(monkeypatch):
+    from gss.engine.config_setup import use_local_rank
+    from gss.errors import InputError
+
+    monkeypatch.setenv('LOCAL_RANK', '1')
+    with pytest.raises(InputError, match=r'^--local-rank -1: must be 0 or more .*launcher$'):
+        use_local_rank(-1)
+    assert os.environ['LOCAL_RANK'] == '1'
+
+
+@pytest.mark.parametrize('tool', ['train', 'test'])
+@pytest.mark.parametrize('spelling', [['--local-rank=2'], ['--local_rank', '2']])
+def test_tools_read_the_local_rank_the_launcher_passes(repo_root, monkeypatch, tool, spelling):
+    spec = importlib.util.spec_from_file_location(f'gss_tool_{tool}',
+                                                  os.path.join(repo_root, 'tools', f'{tool}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    positional = [TOY_CONFIG] + (['none'] if tool == 'test' else [])
+    monkeypatch.setattr(sys, 'argv', [f'{tool}.py', *positional, '--launcher', 'pytorch',
+                                      *spelling])
+    assert module.parse_args().local_rank == 2
+    monkeypatch.setattr(sys, 'argv', [f'{tool}.py', *positional])
+    assert module.parse_args().local_rank is None

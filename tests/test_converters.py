@@ -180,3 +180,54 @@ def test_weights_are_found_under_state_dict_model_or_the_top_level():
         assert list(state_dict_of(checkpoint, 'x.pth')) == ['backbone.w']
     with pytest.raises(InputError, match='x.pth: holds no model weights'):
         state_dict_of(dict(config_dict={}), 'x.pth')
+
+
+# --------------------------------------------- the command line every converter tool shares
+def _converter_run(argv, convert=None):
+    """run_converter on ``argv`` with the ProtoSeg parser: (exit message or None, the args
+    ``convert`` got or None)."""
+    from gss.converters.converted_file import converter_argument_parser, run_converter
+
+    seen = []
+    try:
+        run_converter(converter_argument_parser('ProtoSeg'), 'some_tool',
+                      convert or seen.append, argv)
+    except SystemExit as exit_:
+        return exit_.code, (seen or [None])[0]
+    return None, (seen or [None])[0]
+
+
+def test_converter_cli_refuses_an_existing_destination_before_converting(tmp_path):
+    dst = tmp_path / 'out.pth'
+    dst.write_bytes(b'keep')
+    message, args = _converter_run(['src.pth', str(dst)])
+    assert message == f'some_tool: {dst}: exists; pass --overwrite to replace it'
+    assert args is None and dst.read_bytes() == b'keep'
+    message, args = _converter_run(['src.pth', str(dst), '--overwrite'])
+    assert message is None and (args.src, args.dst, args.overwrite) == ('src.pth', str(dst), True)
+
+
+def test_converter_cli_reports_bad_input_in_one_line(tmp_path):
+    def convert(args):
+        raise InputError(f'{args.src}: holds no model weights')
+
+    message, _ = _converter_run(['src.pth', str(tmp_path / 'out.pth')], convert)
+    assert message == 'some_tool: src.pth: holds no model weights'
+
+
+@pytest.mark.parametrize('interval', ['0', '-5'])
+def test_gmmseg_converter_refuses_a_non_positive_em_interval_before_reading(
+        tmp_path, monkeypatch, interval):
+    import importlib.util
+
+    tool_path = osp.join(REPO_ROOT, 'tools', 'model_converters', 'gmmseg_original_to_gss.py')
+    spec = importlib.util.spec_from_file_location('gmmseg_original_to_gss', tool_path)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    monkeypatch.setattr(sys, 'argv', [tool_path, str(tmp_path / 'absent.pth'),
+                                      str(tmp_path / 'out.pth'), '--em-interval', interval])
+    with pytest.raises(SystemExit) as exit_:
+        tool.main()
+    assert exit_.value.code == f'gmmseg_original_to_gss: --em-interval {interval}: must be a ' \
+                               f'positive number of iterations (the run\'s update_GMM_interval; ' \
+                               f'released: 5)'

@@ -56,6 +56,14 @@ def test_dist_train_two_cpu_processes_writes_checkpoint(two_process_run):
     assert re.search(r'Iter\(train\) \[6/6\]', log)
 
 
+def test_cpu_run_logs_no_gpu_and_the_gloo_backend(two_process_run):
+    _, result, _ = two_process_run
+    log = result.stdout + result.stderr
+    assert 'GPU number: 0\n' in log and 'Processes: 2\n' in log
+    assert "dist_cfg: {'backend': 'gloo'}" in log  # the runtime block
+    assert "dist_cfg=dict(backend='gloo')" in log  # the config
+
+
 def test_dist_test_prints_miou(two_process_run, toy_data_root, tmp_path):
     work_dir, _, env = two_process_run
     env = dict(env, PORT=str(find_free_port()))
@@ -122,6 +130,19 @@ def test_test_tool_rejects_unknown_metric_listing_supported(two_process_run):
                    '--eval', 'bbox'], env)
     assert result.returncode != 0
     assert 'bbox' in result.stderr and 'mIoU, mDice, mFscore' in result.stderr
+
+
+def test_torch_distributed_launch_local_rank_option_is_accepted(tmp_path, cpu_env):
+    """python -m torch.distributed.launch (without --use-env) adds --local-rank=N to the tool's
+    arguments; the tool gets as far as its data check instead of refusing the option."""
+    result = _run([sys.executable, '-m', 'torch.distributed.launch', '--nproc_per_node=1',
+                   f'--master_port={find_free_port()}', 'tools/train.py', CONFIG,
+                   '--launcher', 'pytorch', '--work-dir', str(tmp_path),
+                   '--data-root', str(tmp_path / 'absent')], cpu_env)
+    assert result.returncode != 0
+    assert 'unrecognized arguments' not in result.stderr
+    assert f"train.py: train_dataloader: data folder not found: {tmp_path / 'absent'}" \
+        in result.stderr
 
 
 def test_train_tool_missing_data_is_one_line(tmp_path, cpu_env):

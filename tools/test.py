@@ -46,7 +46,9 @@ def parse_args() -> argparse.Namespace:
                         help='override config values, e.g. test_dataloader.batch_size=2')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
-    parser.add_argument('--local-rank', '--local_rank', type=int, default=0)
+    parser.add_argument('--local-rank', '--local_rank', type=int, default=None,
+                        help='index of this process on its node, as python -m '
+                             'torch.distributed.launch passes it (becomes LOCAL_RANK)')
     return parser.parse_args()
 
 
@@ -82,7 +84,8 @@ def test(args: argparse.Namespace) -> None:
                                 'models without trained weights)')
     check_eval_metrics(args.eval or [])
     cfg = prepare_config(args.config, args.work_dir, args.cfg_options, args.launcher,
-                         args.data_root, data_keys=('test_dataloader',))
+                         args.data_root, data_keys=('test_dataloader',),
+                         local_rank=args.local_rank)
     if args.eval:
         set_eval_metrics(cfg, args.eval)
     # The checkpoint is loaded below, strictly, not by mmengine (which loads whatever fits).

@@ -28,7 +28,9 @@ def parse_args() -> argparse.Namespace:
                         help='override config values, e.g. train_cfg.max_iters=100')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
-    parser.add_argument('--local-rank', '--local_rank', type=int, default=0)
+    parser.add_argument('--local-rank', '--local_rank', type=int, default=None,
+                        help='index of this process on its node, as python -m '
+                             'torch.distributed.launch passes it (becomes LOCAL_RANK)')
     return parser.parse_args()
 
 
@@ -38,7 +40,7 @@ def _is_local(path: str) -> bool:
 
 def train(args: argparse.Namespace) -> None:
     cfg = prepare_config(args.config, args.work_dir, args.cfg_options, args.launcher,
-                         args.data_root)
+                         args.data_root, local_rank=args.local_rank)
     if args.amp:
         use_amp(cfg)
     if args.load_from:

@@ -4,7 +4,8 @@ custom_imports = dict(imports=['gss'], allow_failed_imports=False)
 env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-    # nccl on GPUs; gss.compat switches to gloo on machines without CUDA.
+    # nccl on GPUs. Without CUDA gss.compat starts gloo instead, and the tools' config
+    # preparation (gss.engine.config_setup) writes gloo here so the logged config says so.
     dist_cfg=dict(backend='nccl'),
 )
 vis_backends = [dict(type='LocalVisBackend')]

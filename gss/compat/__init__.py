@@ -10,7 +10,8 @@ The patches are grouped by concern:
 - :mod:`gss.compat.mmcv_ops`: a pure-PyTorch ``mmcv.ops`` when mmcv's compiled ops are absent.
 - :mod:`gss.compat.checkpoint_loading`: ``weights_only`` loading of mmengine checkpoints and
   atomic checkpoint saving.
-- :mod:`gss.compat.distributed`: torchrun / Slurm process groups, SyncBN and DDP without CUDA.
+- :mod:`gss.compat.distributed`: torchrun / Slurm process groups, SyncBN, DDP and the runner's
+  environment log without CUDA.
 
 Environment:
     GSS_NO_COMPAT: set to ``1`` to apply no patch except the ``mmcv.ops`` stand-in (for
@@ -26,14 +27,17 @@ import os
 from gss.compat.checkpoint_loading import (allow_mmengine_checkpoints_in_weights_only_load,
                                            make_checkpoint_saving_atomic)
 from gss.compat.distributed import (SLURM_VARIABLES, CPUSyncBatchNorm, check_slurm_environment,
-                                    patch_ddp_wrapper_for_cpu, patch_mmengine_dist_init_for_cpu)
+                                    dist_backend_for_this_machine, patch_ddp_wrapper_for_cpu,
+                                    patch_mmengine_dist_init_for_cpu,
+                                    patch_runner_environment_log_for_cpu)
 from gss.compat.mmcv_ops import install_mmcv_ops_stand_in, point_sample, sigmoid_focal_loss
 
 __all__ = [
     'CPUSyncBatchNorm', 'SLURM_VARIABLES', 'allow_mmengine_checkpoints_in_weights_only_load',
-    'apply_all', 'check_slurm_environment', 'compat_disabled', 'install_mmcv_ops_stand_in',
-    'make_checkpoint_saving_atomic', 'patch_ddp_wrapper_for_cpu',
-    'patch_mmengine_dist_init_for_cpu', 'point_sample', 'sigmoid_focal_loss'
+    'apply_all', 'check_slurm_environment', 'compat_disabled', 'dist_backend_for_this_machine',
+    'install_mmcv_ops_stand_in', 'make_checkpoint_saving_atomic', 'patch_ddp_wrapper_for_cpu',
+    'patch_mmengine_dist_init_for_cpu', 'patch_runner_environment_log_for_cpu', 'point_sample',
+    'sigmoid_focal_loss'
 ]
 
 NO_COMPAT_VARIABLE = 'GSS_NO_COMPAT'
@@ -64,4 +68,5 @@ def apply_all() -> None:
     make_checkpoint_saving_atomic()
     patch_mmengine_dist_init_for_cpu()
     patch_ddp_wrapper_for_cpu()
+    patch_runner_environment_log_for_cpu()
     _APPLIED = True

@@ -15,8 +15,15 @@ import torch.distributed as torch_dist
 from torch import Tensor, nn
 
 
-def _cpu_backend(backend: str) -> str:
+def _cpu_backend(backend: Optional[str]) -> str:
     return 'gloo' if backend in ('nccl', None) else backend
+
+
+def dist_backend_for_this_machine(backend: Optional[str] = 'nccl') -> Optional[str]:
+    """The process-group backend a run on this machine uses when its config asks for
+    ``backend``: the same with CUDA; without CUDA gloo in place of NCCL (or of mmengine's
+    default, ``None``), as the launcher patches below start it."""
+    return backend if torch.cuda.is_available() else _cpu_backend(backend)
 
 
 SLURM_VARIABLES = ('SLURM_PROCID', 'SLURM_NTASKS', 'SLURM_NODELIST')
@@ -73,6 +80,36 @@ def patch_mmengine_dist_init_for_cpu() -> None:
     dist_utils._init_dist_pytorch = init_pytorch
     dist_utils._init_dist_slurm = init_slurm
     dist_utils.__gss_patched__ = True
+
+
+def patch_runner_environment_log_for_cpu() -> None:
+    """Report no GPU in the runner's environment log of a run without CUDA.
+
+    Works around: mmengine 0.10.7's ``Runner._log_env`` prints the number of processes as
+    ``GPU number``, so a CPU run claims one GPU (or one per gloo process). Without CUDA the log
+    says ``GPU number: 0`` and gives the process count as ``Processes``; with CUDA the original
+    runs unchanged. Remove when mmengine counts devices there.
+    """
+    from mmengine.runner import Runner
+
+    if getattr(Runner._log_env, '__gss_patched__', False):
+        return
+    original_log_env = Runner._log_env
+
+    def _log_env(self, env_cfg: dict) -> None:
+        if torch.cuda.is_available():
+            return original_log_env(self, env_cfg)
+        processes = self._world_size
+        # The original reads the GPU count from _world_size and nothing else in it; it is
+        # restored before anything else runs.
+        self._world_size = 0
+        try:
+            original_log_env(self, dict(env_cfg, Processes=processes))
+        finally:
+            self._world_size = processes
+
+    _log_env.__gss_patched__ = True
+    Runner._log_env = _log_env
 
 
 class CPUSyncBatchNorm(nn.modules.batchnorm._BatchNorm):

@@ -11,6 +11,7 @@ from typing import Any, Optional, Sequence, Tuple
 import torch
 from mmengine.config import Config, DictAction
 
+from gss.compat import compat_disabled, dist_backend_for_this_machine
 from gss.datasets.data_roots import DATALOADER_KEYS, check_data_roots, set_data_root
 from gss.errors import InputError
 
@@ -68,10 +69,45 @@ def apply_cfg_options(cfg: Config, options: Optional[dict]) -> None:
         raise InputError(f'--cfg-options: {" ".join(str(err).split())}') from None
 
 
+def use_dist_backend_of_this_machine(cfg: Config) -> None:
+    """Write into ``cfg.env_cfg.dist_cfg`` the backend a process group will use here.
+
+    Without CUDA gss.compat starts NCCL process groups over gloo; saying so in the config makes
+    the runner's environment log and the saved config tell what ran. With ``GSS_NO_COMPAT=1``
+    the config keeps what upstream mmengine will try.
+    """
+    if compat_disabled():
+        return
+    env_cfg = cfg.setdefault('env_cfg', {})
+    dist_cfg = env_cfg.setdefault('dist_cfg', {})
+    # mmengine's Runner and init_dist both default to NCCL when the config names none.
+    dist_cfg['backend'] = dist_backend_for_this_machine(dist_cfg.get('backend', 'nccl'))
+
+
+def use_local_rank(local_rank: Optional[int]) -> None:
+    """Make ``--local-rank N`` the ``LOCAL_RANK`` mmengine reads.
+
+    ``python -m torch.distributed.launch`` (without ``--use-env``) passes ``--local-rank`` to
+    every process, so the tools accept it; it becomes ``LOCAL_RANK`` for launchers that pass
+    only the option (torchrun, which tools/dist_*.sh use, sets the variable). Without the
+    option ``LOCAL_RANK`` is kept, or set to 0 for a single process.
+
+    Raises:
+        InputError: ``local_rank`` is negative.
+    """
+    if local_rank is not None:
+        if local_rank < 0:
+            raise InputError(f'--local-rank {local_rank}: must be 0 or more (the process\'s '
+                             f'index on its node); leave it to the launcher')
+        os.environ['LOCAL_RANK'] = str(local_rank)
+    os.environ.setdefault('LOCAL_RANK', '0')
+
+
 def prepare_config(config_path: str, work_dir: Optional[str] = None,
                    cfg_options: Optional[dict] = None, launcher: str = 'none',
                    data_root: Optional[str] = None, check_data: bool = True,
-                   data_keys: Sequence[str] = DATALOADER_KEYS) -> Config:
+                   data_keys: Sequence[str] = DATALOADER_KEYS,
+                   local_rank: Optional[int] = None) -> Config:
     """Load ``config_path`` and apply the options every tool shares.
 
     Args:
@@ -83,9 +119,12 @@ def prepare_config(config_path: str, work_dir: Optional[str] = None,
         check_data: fail early, in one line, if a data folder is missing or holds a file
             that is not an image.
         data_keys: the dataloaders the tool uses (testing needs only ``test_dataloader``).
+        local_rank: ``--local-rank``, if given: the process's index on its node
+            (:func:`use_local_rank`).
     """
     if not osp.isfile(config_path):
         raise FileNotFoundError(f'{config_path}: config file not found')
+    use_local_rank(local_rank)
     try:
         cfg = Config.fromfile(config_path)
     except (SyntaxError, NameError) as err:  # mistakes in the config's own text
@@ -93,6 +132,7 @@ def prepare_config(config_path: str, work_dir: Optional[str] = None,
                          f'{" ".join(str(err).split())})') from None
     cfg.launcher = launcher
     apply_cfg_options(cfg, cfg_options)
+    use_dist_backend_of_this_machine(cfg)
     if data_root is not None:
         set_data_root(cfg, data_root)
     if work_dir is not None:
@@ -101,8 +141,6 @@ def prepare_config(config_path: str, work_dir: Optional[str] = None,
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(config_path))[0])
     if check_data:
         check_data_roots(cfg, data_keys)
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = '0'
     return cfg
 
 

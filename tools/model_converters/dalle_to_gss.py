@@ -16,25 +16,25 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 
 from gss.checkpoints import save_atomically  # noqa: E402
-from gss.errors import exit_on_input_error  # noqa: E402
+from gss.converters.converted_file import add_destination_arguments, run_converter  # noqa: E402
 from gss.maskige.vqvae.dalle import DalleVQVAE  # noqa: E402
+
+
+def convert(args: argparse.Namespace) -> None:
+    model = DalleVQVAE(encoder_path=args.encoder_pkl, decoder_path=args.decoder_pkl)
+    save_atomically(model.converted_checkpoint(), args.dst)
+    params = sum(p.numel() for p in model.parameters()) / 1e6
+    print(f'wrote {args.dst}: encoder {model.arch["encoder"]}, decoder {model.arch["decoder"]}, '
+          f'{params:.1f} M parameters')
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description='DALL-E encoder.pkl + decoder.pkl -> .pth')
     parser.add_argument('encoder_pkl')
     parser.add_argument('decoder_pkl')
-    parser.add_argument('out', help='checkpoint to write, e.g. checkpoints/dalle_dvae.pth')
-    parser.add_argument('--overwrite', action='store_true', help='replace an existing OUT')
-    args = parser.parse_args()
-    if osp.exists(args.out) and not args.overwrite:
-        sys.exit(f'dalle_to_gss: {args.out} exists; pass --overwrite to replace it')
-    with exit_on_input_error('dalle_to_gss'):
-        model = DalleVQVAE(encoder_path=args.encoder_pkl, decoder_path=args.decoder_pkl)
-    save_atomically(model.converted_checkpoint(), args.out)
-    params = sum(p.numel() for p in model.parameters()) / 1e6
-    print(f'wrote {args.out}: encoder {model.arch["encoder"]}, decoder {model.arch["decoder"]}, '
-          f'{params:.1f} M parameters')
+    add_destination_arguments(parser, 'checkpoint to write, e.g. checkpoints/dalle_dvae.pth',
+                              'replace an existing OUT', metavar='out')
+    run_converter(parser, 'dalle_to_gss', convert)
 
 
 if __name__ == '__main__':

@@ -16,18 +16,18 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 import gss  # noqa: E402,F401
-from gss.checkpoints import read_checkpoint, state_dict_of  # noqa: E402
 from gss.converters import convert_gmmseg_original  # noqa: E402
 from gss.converters.converted_file import (converter_argument_parser,  # noqa: E402
-                                           refuse_to_replace, save_converted)
-from gss.errors import exit_on_input_error  # noqa: E402
+                                           read_original, run_converter, save_converted)
+from gss.errors import InputError  # noqa: E402
 
 
 def convert(args: argparse.Namespace) -> None:
-    refuse_to_replace(args.dst, args.overwrite)
-    checkpoint = read_checkpoint(args.src, 'original GMMSeg checkpoint', mmap=True)
-    ours, dropped = convert_gmmseg_original(state_dict_of(checkpoint, args.src),
-                                            em_interval=args.em_interval)
+    if args.em_interval < 1:  # before the (large) checkpoint is read
+        raise InputError(f'--em-interval {args.em_interval}: must be a positive number of '
+                         f'iterations (the run\'s update_GMM_interval; released: 5)')
+    checkpoint, state = read_original(args.src, 'original GMMSeg checkpoint', mmap=True)
+    ours, dropped = convert_gmmseg_original(state, em_interval=args.em_interval)
     save_converted(ours, args.src, checkpoint, args.dst)
     print(f'wrote {args.dst}: {len(ours)} tensors ({len(dropped)} left out: '
           f'{", ".join(k.split(".", 1)[1] for k in dropped)})')
@@ -37,9 +37,7 @@ def main() -> None:
     parser = converter_argument_parser('GMMSeg')
     parser.add_argument('--em-interval', type=int, default=5,
                         help="the run's M-step interval (update_GMM_interval; released: 5)")
-    args = parser.parse_args()
-    with exit_on_input_error('gmmseg_original_to_gss'):
-        convert(args)
+    run_converter(parser, 'gmmseg_original_to_gss', convert)
 
 
 if __name__ == '__main__':

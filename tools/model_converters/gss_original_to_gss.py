@@ -19,11 +19,11 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 import torch  # noqa: E402
 
 import gss  # noqa: E402,F401
-from gss.checkpoints import read_checkpoint, save_atomically, state_dict_of  # noqa: E402
+from gss.checkpoints import read_checkpoint, save_atomically  # noqa: E402
 from gss.converters import convert_gss_original, dalle_checkpoint  # noqa: E402
 from gss.converters.converted_file import (converter_argument_parser,  # noqa: E402
-                                           refuse_to_replace, save_converted)
-from gss.errors import InputError, exit_on_input_error  # noqa: E402
+                                           read_original, run_converter, save_converted)
+from gss.errors import InputError  # noqa: E402
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEFAULT_DALLE_OUT = osp.join(REPO_ROOT, 'checkpoints', 'dalle_dvae.pth')
@@ -37,9 +37,8 @@ def _same_dalle(path: str, dalle: dict) -> bool:
 
 
 def convert(args: argparse.Namespace) -> None:
-    refuse_to_replace(args.dst, args.overwrite)
-    checkpoint = read_checkpoint(args.src, 'original GSS checkpoint')
-    ours, dvae, dropped = convert_gss_original(state_dict_of(checkpoint, args.src))
+    checkpoint, state = read_original(args.src, 'original GSS checkpoint')
+    ours, dvae, dropped = convert_gss_original(state)
     dalle = dalle_checkpoint(dvae)
     if osp.exists(args.dalle_out) and not _same_dalle(args.dalle_out, dalle) \
             and not args.overwrite:
@@ -61,9 +60,7 @@ def main() -> None:
     parser.add_argument('--dalle-out', default=DEFAULT_DALLE_OUT,
                         help='where the DALL-E dVAE carried inside goes (default: '
                              'checkpoints/dalle_dvae.pth, the DALL-E configs\' file)')
-    args = parser.parse_args()
-    with exit_on_input_error('gss_original_to_gss'):
-        convert(args)
+    run_converter(parser, 'gss_original_to_gss', convert)
 
 
 if __name__ == '__main__':

@@ -17,28 +17,22 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 import gss  # noqa: E402,F401
-from gss.checkpoints import read_checkpoint, state_dict_of  # noqa: E402
 from gss.converters.converted_file import (converter_argument_parser,  # noqa: E402
-                                           refuse_to_replace, save_converted)
+                                           read_original, run_converter, save_converted)
 from gss.converters.protoseg_original import convert_protoseg_original  # noqa: E402
-from gss.errors import exit_on_input_error  # noqa: E402
 
 
 def convert(args: argparse.Namespace) -> None:
-    refuse_to_replace(args.dst, args.overwrite)
     # mmap: the tensors that are only renamed go from SRC to DST without being held in memory.
-    checkpoint = read_checkpoint(args.src, 'original ProtoSeg checkpoint', mmap=True)
-    ours, dropped = convert_protoseg_original(state_dict_of(checkpoint, args.src))
+    checkpoint, state = read_original(args.src, 'original ProtoSeg checkpoint', mmap=True)
+    ours, dropped = convert_protoseg_original(state)
     save_converted(ours, args.src, checkpoint, args.dst)
     print(f'wrote {args.dst}: {len(ours)} tensors ({len(dropped)} duplicates of '
           f'proj_head.proj left out)')
 
 
 def main() -> None:
-    parser = converter_argument_parser('ProtoSeg')
-    args = parser.parse_args()
-    with exit_on_input_error('protoseg_original_to_gss'):
-        convert(args)
+    run_converter(converter_argument_parser('ProtoSeg'), 'protoseg_original_to_gss', convert)
 
 
 if __name__ == '__main__':

@@ -1,5 +1,5 @@
 # ADE20K (SceneParsing, 150 classes), 512x512 crops of images resized to 2048x512 (x0.5-2.0).
-_base_ = ['./test_time_augmentation.py']
+_base_ = ['./dataloaders.py']
 dataset_type = 'ADE20KDataset'
 data_root = 'data/ade/ADEChallengeData2016'
 crop_size = (512, 512)
@@ -20,32 +20,24 @@ test_pipeline = [
     dict(type='CheckLabelValues', num_classes=150),
     dict(type='PackSegInputs'),
 ]
-# tools/test.py --aug-test: the shared scales and flips, then this dataset's labels.
+# tools/test.py --aug-test: the shared scales and flips of the loaded image, then the test
+# pipeline's steps after its Resize (labels, their check, packing).
 tta_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='TestTimeAug', transforms=_base_.tta_views + [
-        [dict(type='LoadAnnotations', reduce_zero_label=True)],
-        [dict(type='CheckLabelValues', num_classes=150)],
-        [dict(type='PackSegInputs')]])
+    dict(type='TestTimeAug',
+         transforms=_base_.tta_views + [[step] for step in test_pipeline[2:]])
 ]
 train_dataloader = dict(
     batch_size=4,
     num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(type=dataset_type, data_root=data_root,
                  data_prefix=dict(img_path='images/training',
                                   seg_map_path='annotations/training'),
                  pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=1,
     num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(type=dataset_type, data_root=data_root,
                  data_prefix=dict(img_path='images/validation',
                                   seg_map_path='annotations/validation'),
                  pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
-test_evaluator = val_evaluator

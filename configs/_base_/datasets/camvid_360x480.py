@@ -1,6 +1,6 @@
 # CamVid, 11 classes, 360x480. The default root is the development copy beside the repository;
 # pass your own with --data-root PATH.
-_base_ = ['./test_time_augmentation.py']
+_base_ = ['./dataloaders.py']
 dataset_type = 'CamVidDataset'
 data_root = '../shared/datasets/camvid'
 crop_size = (360, 480)
@@ -21,29 +21,22 @@ test_pipeline = [
     dict(type='CheckLabelValues', num_classes=11),
     dict(type='PackSegInputs'),
 ]
-# tools/test.py --aug-test: the shared scales and flips, then this dataset's labels.
+# tools/test.py --aug-test: the shared scales and flips of the loaded image, then the test
+# pipeline's steps after its Resize (labels, their check, packing).
 tta_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='TestTimeAug', transforms=_base_.tta_views + [
-        [dict(type='LoadAnnotations')], [dict(type='CheckLabelValues', num_classes=11)],
-        [dict(type='PackSegInputs')]])
+    dict(type='TestTimeAug',
+         transforms=_base_.tta_views + [[step] for step in test_pipeline[2:]])
 ]
 train_dataloader = dict(
     batch_size=4,
     num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(type=dataset_type, data_root=data_root,
                  data_prefix=dict(img_path='train', seg_map_path='trainannot'),
                  pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=1,
     num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(type=dataset_type, data_root=data_root,
                  data_prefix=dict(img_path='val', seg_map_path='valannot'),
                  pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
-test_evaluator = val_evaluator

@@ -49,7 +49,7 @@ def test_slurm_train_runs_two_cpu_tasks(slurm_run):
     assert '-p cpu --job-name=gss-test --ntasks=2 --ntasks-per-node=2' in srun_args
     assert '--gres' not in srun_args and '--launcher slurm' in srun_args
     assert 'Distributed launcher: slurm' in result.stdout + result.stderr
-    assert 'GPU number: 2' in result.stdout + result.stderr  # mmengine's name for world size
+    assert 'Processes: 2' in result.stdout + result.stderr  # the world size, not GPUs
 
 
 def test_slurm_test_prints_miou(slurm_run, toy_data_root):

@@ -12,12 +12,10 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import gss  # noqa: E402,F401  (compatibility patches and registries first)
 from gss.checkpoints import load_weights  # noqa: E402
 from gss.engine import (SUPPORTED_EVAL_METRICS, ConfigOptionsAction,  # noqa: E402
-                        check_eval_metrics, close_distributed, prepare_config,
+                        build_runner, check_eval_metrics, prepare_config, run_tool,
                         set_eval_metrics)
-from gss.errors import InputError, exit_on_input_error  # noqa: E402
+from gss.errors import InputError  # noqa: E402
 from mmengine.config import Config  # noqa: E402
-from mmengine.registry import RUNNERS  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -111,7 +109,7 @@ def test(args: argparse.Namespace) -> None:
     if args.out:
         cfg.test_evaluator['output_dir'] = args.out
         cfg.test_evaluator['keep_results'] = True
-    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+    runner = build_runner(cfg)
     if not no_checkpoint:
         checkpoint = load_weights(runner.model, args.checkpoint, partial=args.partial_load)
         runner.call_hook('after_load_checkpoint', checkpoint=checkpoint)
@@ -119,10 +117,7 @@ def test(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    args = parse_args()
-    with exit_on_input_error(osp.basename(__file__)):
-        test(args)
-    close_distributed()
+    run_tool(__file__, test, parse_args())
 
 
 if __name__ == '__main__':

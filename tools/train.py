@@ -7,11 +7,9 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import gss  # noqa: E402,F401  (compatibility patches and registries first)
 from gss.checkpoints import check_checkpoint_file, find_resumable_checkpoint  # noqa: E402
-from gss.engine import (ConfigOptionsAction, check_weight_files,  # noqa: E402
-                        close_distributed, prepare_config, use_amp)
-from gss.errors import InputError, exit_on_input_error  # noqa: E402
-from mmengine.registry import RUNNERS  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
+from gss.engine import (ConfigOptionsAction, build_runner,  # noqa: E402
+                        check_weight_files, prepare_config, run_tool, use_amp)
+from gss.errors import InputError  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -69,15 +67,12 @@ def train(args: argparse.Namespace) -> None:
         # (without unpickling it: mmengine reads it again).
         check_checkpoint_file(cfg.load_from, 'checkpoint to resume' if cfg.get('resume')
                               else 'load_from checkpoint')
-    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+    runner = build_runner(cfg)
     runner.train()
 
 
 def main() -> None:
-    args = parse_args()
-    with exit_on_input_error(osp.basename(__file__)):
-        train(args)
-    close_distributed()
+    run_tool(__file__, train, parse_args())
 
 
 if __name__ == '__main__':

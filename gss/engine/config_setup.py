@@ -6,14 +6,16 @@ import gc
 import os
 import os.path as osp
 import sys
-from typing import Any, Optional, Sequence, Tuple
+from typing import Any, Callable, Optional, Sequence, Tuple
 
 import torch
 from mmengine.config import Config, DictAction
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
 
 from gss.compat import compat_disabled, dist_backend_for_this_machine
 from gss.datasets.data_roots import DATALOADER_KEYS, check_data_roots, set_data_root
-from gss.errors import InputError
+from gss.errors import InputError, exit_on_input_error
 
 # The metrics of mmseg's IoUMetric; the original GSS tools spell them `--eval mIoU`.
 SUPPORTED_EVAL_METRICS = ('mIoU', 'mDice', 'mFscore')
@@ -191,3 +193,17 @@ def close_distributed() -> None:
         torch.distributed.barrier()
         gc.collect()
         torch.distributed.destroy_process_group()
+
+
+def build_runner(cfg: Config) -> Runner:
+    """mmengine's Runner of ``cfg``, or the one its ``runner_type`` names."""
+    return Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+
+
+def run_tool(tool_file: str, step: Callable[[argparse.Namespace], None],
+             args: argparse.Namespace) -> None:
+    """Run a tool's ``step(args)``: bad input ends in one line naming the tool
+    (:func:`gss.errors.exit_on_input_error`), and the process group closes before exit."""
+    with exit_on_input_error(osp.basename(tool_file)):
+        step(args)
+    close_distributed()

@@ -14,6 +14,7 @@ from mmseg.registry import METRICS
 from prettytable import PrettyTable
 from torch import Tensor
 
+from gss.datasets.mseg.dataset import sample_source
 from gss.datasets.mseg.taxonomy import IGNORE, universal_to_test_matrix
 from gss.errors import InputError
 
@@ -121,16 +122,7 @@ class MSegMetric(BaseMetric):
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
         for sample in data_samples:
-            name = sample.get('mseg_dataset')
-            if name is None:
-                raise InputError(f'{sample.get("img_path", "a sample")}: no mseg_dataset in its '
-                                 f'metainfo; MSegMetric needs MSegDataset samples packed with '
-                                 f"PackSegInputs(meta_keys=(..., 'mseg_dataset'))")
-            lists_root = self.lists_root or sample.get('mseg_lists_root')
-            if lists_root is None:
-                raise InputError(f'{sample.get("img_path", "a sample")}: no mseg_lists_root in '
-                                 f'its metainfo and no MSegMetric lists_root; pack MSegDataset '
-                                 f"samples with PackSegInputs(meta_keys=(..., 'mseg_lists_root'))")
+            name, lists_root = sample_source(sample, self.lists_root, 'MSegMetric')
             matrix = self.matrix(lists_root, name)
             scores = sample['seg_logits']['data']
             probabilities = self.scores == 'probabilities' or (

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os.path as osp
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
@@ -30,6 +30,24 @@ def resolve_lists_root(data_root: str, lists_root: Optional[str] = None) -> str:
     if osp.isabs(lists_root):
         return lists_root
     return osp.normpath(osp.join(data_root, lists_root))
+
+
+def sample_source(sample: dict, lists_root: Optional[str], user: str) -> Tuple[str, str]:
+    """The MSeg set a sample comes from and the lists folder that maps it, from the metainfo
+    MSegDataset gives every sample (``lists_root``, if set, instead of the sample's).
+
+    Raises:
+        InputError: the sample lacks them; ``user`` (the transform or metric) names who needs
+            them.
+    """
+    where = sample.get('seg_map_path') or sample.get('img_path') or 'a sample'
+    name, lists_root = sample.get('mseg_dataset'), lists_root or sample.get('mseg_lists_root')
+    for key, value in (('mseg_dataset', name), ('mseg_lists_root', lists_root)):
+        if value is None:
+            raise InputError(f'{where}: no {key} in its metainfo (and no {user} lists_root); '
+                             f'read the data with MSegDataset and pack it with '
+                             f"PackSegInputs(meta_keys=(..., 'mseg_dataset', 'mseg_lists_root'))")
+    return name, lists_root
 
 
 def split_list_file(lists_root: str, name: str, split: str) -> str:

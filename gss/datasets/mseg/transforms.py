@@ -7,9 +7,9 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmseg.registry import TRANSFORMS
 
+from gss.datasets.mseg.dataset import sample_source
 from gss.datasets.mseg.taxonomy import IGNORE, dataset_classes, dataset_info, universal_label_table
 from gss.datasets.transforms import refuse_unknown_labels
-from gss.errors import InputError
 
 
 @TRANSFORMS.register_module()
@@ -36,15 +36,7 @@ class ToMSegTaxonomy(BaseTransform):
         labels = results.get('gt_seg_map')
         if labels is None:
             return results
-        name = results.get('mseg_dataset')
-        if name is None:
-            raise InputError(f'{results.get("seg_map_path", "a sample")}: ToMSegTaxonomy needs '
-                             f'the sample\'s mseg_dataset; read the data with MSegDataset')
-        lists_root = self.lists_root or results.get('mseg_lists_root')
-        if lists_root is None:
-            raise InputError(f'{results.get("seg_map_path", "a sample")}: ToMSegTaxonomy needs '
-                             f'the sample\'s mseg_lists_root or a lists_root; read the data '
-                             f'with MSegDataset')
+        name, lists_root = sample_source(results, self.lists_root, 'ToMSegTaxonomy')
         refuse_unknown_labels(labels, len(dataset_classes(lists_root, name)), IGNORE,
                               results.get('seg_map_path', 'label map'),
                               'is the data remapped with the same mseg-api version as the '

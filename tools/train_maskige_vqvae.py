@@ -169,16 +169,7 @@ def main() -> None:
         on_checkpoint=periodic_check)
     train_s = time.time() - start
     model.round_weights_to_fp16()
-    evaluation = {}
-    for (name, labels, _), scale in itertools.product(args.eval, args.eval_scales):
-        resize = None if scale == 1 else partial(cv2.resize, dsize=None, fx=scale, fy=scale,
-                                                 interpolation=cv2.INTER_NEAREST)
-        result = evaluate_on_label_maps(model, eval_palettes[name], labels, label_transform=resize)
-        name = name if scale == 1 else f'{name}@{scale:g}'
-        evaluation[name] = result
-        per_class = ' '.join(f'{v:.1f}' for v in result['per_class_iou'])
-        print(f'stage-1 reconstruction on {name} ({result["images"]} label maps): '
-              f'mIoU {result["miou"]:.2f}; per class: {per_class}', flush=True)
+    evaluation = final_evaluation(model, args, eval_palettes)
     meta = dict(command=command, step=args.steps, train_seconds=train_s,
                 parameters_m=params_m, evaluation=evaluation, history=history, checks=checks,
                 torch_version=str(torch.__version__))
@@ -186,6 +177,23 @@ def main() -> None:
     with open(osp.splitext(args.out)[0] + '.log.json', 'w') as f:
         json.dump(meta, f, indent=1)
     print(f'wrote {args.out} ({osp.getsize(args.out) / 1e6:.1f} MB) after {train_s / 60:.1f} min')
+
+
+def final_evaluation(model: MaskigeVQVAE, args: argparse.Namespace,
+                     palettes: dict) -> dict:
+    """Stage-1 reconstruction on every --eval set at every --eval-scales factor, printed and
+    returned by name (``NAME@S`` for a factor S other than 1)."""
+    evaluation = {}
+    for (name, labels, _), scale in itertools.product(args.eval, args.eval_scales):
+        resize = None if scale == 1 else partial(cv2.resize, dsize=None, fx=scale, fy=scale,
+                                                 interpolation=cv2.INTER_NEAREST)
+        result = evaluate_on_label_maps(model, palettes[name], labels, label_transform=resize)
+        key = name if scale == 1 else f'{name}@{scale:g}'
+        evaluation[key] = result
+        per_class = ' '.join(f'{v:.1f}' for v in result['per_class_iou'])
+        print(f'stage-1 reconstruction on {key} ({result["images"]} label maps): '
+              f'mIoU {result["miou"]:.2f}; per class: {per_class}', flush=True)
+    return evaluation
 
 
 def save(model: MaskigeVQVAE, path: str, meta: dict) -> None:

@@ -71,7 +71,7 @@ def test_model_comparison_trains_evaluates_draws_and_does_not_retrain(toy_data_r
     args = ['tools/benchmarks/compare_heads.py', '--dataset', 'toy', '--models', 'baseline',
             'gss-ff', 'gss-ftw', 'gmmseg', 'protoseg', '--iters', '2', '--pictures', '2',
             '--data-root', toy_data_root, '--work-dir', str(tmp_path / 'w'), '--export-dir',
-            str(tmp_path / 'ckpt')]
+            str(tmp_path / 'ckpt'), '--export-median']
     out = subprocess.run([sys.executable] + args, cwd=REPO_ROOT, capture_output=True,
                          text=True, timeout=900)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]

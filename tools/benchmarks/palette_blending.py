@@ -15,15 +15,17 @@ import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+from report import markdown_row  # noqa: E402
 
 from gss.maskige.palette import Maskige  # noqa: E402
+from gss.maskige.stage1 import IoUAccumulator  # noqa: E402
 from gss.maskige.tokenizer import MASKIGE_SCALE, upsample_mask  # noqa: E402
 from gss.maskige.vqvae.trainer import read_label_maps  # noqa: E402
-from gss.maskige.stage1 import IoUAccumulator  # noqa: E402
 
 
 def blurred_reconstruction_iou(maskige: Maskige, label_maps, sigma: float,
@@ -43,6 +45,7 @@ def blurred_reconstruction_iou(maskige: Maskige, label_maps, sigma: float,
 
 
 def main() -> None:
+    """The command line (the module docstring shows it)."""
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--palettes', nargs='+', required=True)
     parser.add_argument('--labels', nargs=2, action='append', required=True,
@@ -57,9 +60,9 @@ def main() -> None:
         sets = {name: read_label_maps(labels) for name, labels in args.labels}
     except (FileNotFoundError, ValueError) as err:
         sys.exit(f'palette_blending: {err}')
-    head = ' | '.join(osp.basename(p) for p in args.palettes)
-    print(f'| labels | scale | sigma | {head} |')
-    print('|---|---|---|' + '---|' * len(args.palettes))
+    header = ['labels', 'scale', 'sigma'] + [osp.basename(p) for p in args.palettes]
+    print(markdown_row(header))
+    print('|' + '---|' * len(header))
     for name, maps in sets.items():
         for scale in args.scale:
             for sigma in args.sigma:
@@ -69,8 +72,7 @@ def main() -> None:
                     iou = acc.per_class_iou()
                     extra = ''.join(f' / {iou[c]:.1f}' for c in args.classes)
                     cells.append(f'{acc.miou():.2f}{extra}')
-                print(f'| {name} | {scale:g} | {sigma:g} | ' + ' | '.join(cells) + ' |',
-                      flush=True)
+                print(markdown_row([name, f'{scale:g}', f'{sigma:g}'] + cells), flush=True)
 
 
 if __name__ == '__main__':

@@ -22,17 +22,17 @@ import argparse
 import json
 import os
 import os.path as osp
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
-from typing import Callable, Dict, List
+from typing import List
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
 import torch  # noqa: E402
+from report import aligned_row  # noqa: E402
+from timing import SectionTimer, peak_memory_mb, run_json_child, time_calls  # noqa: E402
 
 import gss  # noqa: E402,F401
 from gss.maskige.vqvae.dalle import write_random_dalle_checkpoint  # noqa: E402
@@ -58,35 +58,6 @@ MODELS = {
 }
 # The released vocabulary (8192) with narrow convolutions, for smoke runs.
 TINY_ENCODER, TINY_DECODER = dict(n_hid=16), dict(n_hid=16, n_init=16)
-
-
-def _sync(device: torch.device) -> None:
-    if device.type == 'cuda':
-        torch.cuda.synchronize(device)
-
-
-class StageTimer:
-    """Wraps methods so that the seconds spent in them are summed (GPU work included)."""
-
-    def __init__(self, device: torch.device) -> None:
-        self.device = device
-        self.seconds: Dict[str, float] = {}
-
-    def wrap(self, name: str, fn: Callable) -> Callable:
-        def timed(*args, **kwargs):
-            _sync(self.device)
-            start = time.perf_counter()
-            out = fn(*args, **kwargs)
-            _sync(self.device)
-            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
-            return out
-        return timed
-
-
-def _peak_memory_mb(device: torch.device) -> float:
-    if device.type == 'cuda':
-        return torch.cuda.max_memory_allocated(device) / 2 ** 20
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
 
 
 def _build(name: str, scale: float, dalle: str, batch: int, device: torch.device):
@@ -136,7 +107,7 @@ def measure_model(name: str, scale: float, dalle: str, steps: int, amp: bool,
     device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
     model, crop, batch, num_classes = _build(name, scale, dalle, batch, device)
     inputs, samples = _batch(crop, batch, num_classes, device)
-    timer = StageTimer(device)
+    timer = SectionTimer(device)
     tokenizer = getattr(model.decode_head, 'tokenizer', None)
     if tokenizer is not None:
         tokenizer.vqvae.encode = timer.wrap('encoder', tokenizer.vqvae.encode)
@@ -145,11 +116,9 @@ def measure_model(name: str, scale: float, dalle: str, steps: int, amp: bool,
     optimizer = torch.optim.AdamW(params, lr=1e-4)
     half = torch.float16 if device.type == 'cuda' else torch.bfloat16
     scaler = torch.amp.GradScaler(device.type, enabled=amp and device.type == 'cuda')
-    times, stage_seconds = [], []
-    for step in range(steps + 1):  # the first step warms up
+
+    def step() -> dict:
         timer.seconds.clear()
-        _sync(device)
-        start = time.perf_counter()
         with torch.autocast(device.type, dtype=half, enabled=amp):
             losses = model.loss(inputs, samples)
         total = sum(v for k, v in losses.items() if 'loss' in k)
@@ -157,12 +126,11 @@ def measure_model(name: str, scale: float, dalle: str, steps: int, amp: bool,
         scaler.scale(total).backward()
         scaler.step(optimizer)
         scaler.update()
-        _sync(device)
-        if step:
-            times.append(time.perf_counter() - start)
-            stage_seconds.append(dict(timer.seconds))
+        return dict(timer.seconds)
+
+    times, stage_seconds = time_calls(step, steps, device)
     return dict(model=name, amp=amp, crop=list(crop), batch=batch, device=device.type,
-                seconds=statistics.median(times), peak_mb=_peak_memory_mb(device),
+                seconds=statistics.median(times), peak_mb=peak_memory_mb(device),
                 encoder_seconds=statistics.median(s.get('encoder', 0.0) for s in stage_seconds),
                 decoder_seconds=statistics.median(s.get('decoder', 0.0) for s in stage_seconds),
                 params_m=sum(p.numel() for p in params) / 1e6)
@@ -185,14 +153,9 @@ def measure_encoder(scale: float, dalle: str, steps: int, batch: int) -> List[di
                                          True)):
         vqvae = VQVAES.build(dict(type='DalleVQVAE', checkpoint=dalle,
                                   channels_last=channels_last)).to(device)
-        times = []
-        for step in range(steps + 1):
-            _sync(device)
-            start = time.perf_counter()
-            tokens = vqvae.encode_logits(maskige, dtype=dtype).argmax(1)
-            _sync(device)
-            if step:
-                times.append(time.perf_counter() - start)
+        times, outputs = time_calls(lambda: vqvae.encode_logits(maskige, dtype=dtype).argmax(1),
+                                    steps, device)
+        tokens = outputs[-1]
         reference = tokens if reference is None else reference
         rows.append(dict(variant=label, seconds=statistics.median(times),
                          tokens_changed=float((tokens != reference).float().mean() * 100),
@@ -204,37 +167,44 @@ def _child(args: argparse.Namespace, what: str, amp: bool = False) -> dict:
     command = [sys.executable, osp.abspath(__file__), '--one', what, '--scale', str(args.scale),
                '--steps', str(args.steps), '--batch', str(args.batch), '--dalle-file',
                args.dalle_file] + (['--amp', 'on'] if amp else [])
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode:
-        sys.exit(f'paper_scale: {what} failed:\n{result.stderr[-3000:]}')
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    try:
+        return run_json_child(command, what)
+    except RuntimeError as err:
+        sys.exit(f'paper_scale: {err}')
+
+
+MODEL_WIDTHS = (32, 5, 10, 6, 9, 8, 9, 8, 7, 8, 12)
+ENCODER_WIDTHS = (24, 9, 10, 18)
 
 
 def report(results: List[dict], encoder_rows: List[dict]) -> None:
-    print(f'\n{"model":<32}{"amp":>5}{"crop":>10}{"batch":>6}{"s/step":>9}{"x disc.":>8}'
-          f'{"peak MB":>9}{"enc s":>8}{"enc %":>7}{"dec s":>8}{"trainable M":>12}')
+    """Print the step table (each model against its discriminative one) and the encoder's."""
+    print('\n' + aligned_row(['model', 'amp', 'crop', 'batch', 's/step', 'x disc.', 'peak MB',
+                              'enc s', 'enc %', 'dec s', 'trainable M'], MODEL_WIDTHS))
     discriminative = {(r['model'].split('_', 1)[1], r['amp']): r['seconds'] for r in results
                       if not r['model'].startswith('gss')}
     for r in results:
         base = discriminative.get((r['model'].split('_', 1)[1], r['amp']))
-        ratio = f'{r["seconds"] / base:.2f}' if base else '-'
-        crop = f'{r["crop"][0]}x{r["crop"][1]}'
-        print(f'{r["model"]:<32}{"on" if r["amp"] else "off":>5}{crop:>10}{r["batch"]:>6}'
-              f'{r["seconds"]:>9.3f}{ratio:>8}{r["peak_mb"]:>9.0f}{r["encoder_seconds"]:>8.3f}'
-              f'{100 * r["encoder_seconds"] / r["seconds"]:>7.1f}{r["decoder_seconds"]:>8.3f}'
-              f'{r["params_m"]:>12.1f}')
+        print(aligned_row([
+            r['model'], 'on' if r['amp'] else 'off', f'{r["crop"][0]}x{r["crop"][1]}',
+            str(r['batch']), f'{r["seconds"]:.3f}', f'{r["seconds"] / base:.2f}' if base else '-',
+            f'{r["peak_mb"]:.0f}', f'{r["encoder_seconds"]:.3f}',
+            f'{100 * r["encoder_seconds"] / r["seconds"]:.1f}', f'{r["decoder_seconds"]:.3f}',
+            f'{r["params_m"]:.1f}'], MODEL_WIDTHS))
     if encoder_rows:
         base = encoder_rows[0]['seconds']
         size = encoder_rows[0]['size']
         print(f'\ndVAE encoder alone, batch {encoder_rows[0]["batch"]} of {size[0]}x{size[1]} '
               f'maskiges (GSS-FF R101 Cityscapes targets)')
-        print(f'{"variant":<24}{"s/call":>9}{"speed-up":>10}{"tokens changed %":>18}')
+        print(aligned_row(['variant', 's/call', 'speed-up', 'tokens changed %'], ENCODER_WIDTHS))
         for row in encoder_rows:
-            print(f'{row["variant"]:<24}{row["seconds"]:>9.3f}{base / row["seconds"]:>10.2f}'
-                  f'{row["tokens_changed"]:>18.3f}')
+            print(aligned_row([row['variant'], f'{row["seconds"]:.3f}',
+                               f'{base / row["seconds"]:.2f}', f'{row["tokens_changed"]:.3f}'],
+                              ENCODER_WIDTHS))
 
 
 def main() -> None:
+    """The command line (the module docstring shows it)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--models', nargs='+', default=list(MODELS), choices=list(MODELS))
     parser.add_argument('--scale', type=float, default=1.0, help='crop size factor (1: paper)')

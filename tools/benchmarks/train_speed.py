@@ -15,20 +15,20 @@ the models are compared.
 """
 import argparse
 import os.path as osp
-import statistics
 import sys
-import time
-from typing import Callable, List
+from typing import List
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
 import torch  # noqa: E402
 from mmengine.config import Config  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 from mmengine.structures import PixelData  # noqa: E402
+from report import aligned_row  # noqa: E402
+from timing import interleaved_medians  # noqa: E402
 
 import gss  # noqa: E402,F401
-
 
 IGNORE_FRACTION = 0.04
 
@@ -60,38 +60,20 @@ class Bench:
         self.params = [p for p in self.model.parameters() if p.requires_grad]
         self.optimizer = torch.optim.AdamW(self.params, lr=1e-4)
 
-    def train_step(self) -> float:
+    def train_step(self) -> None:
+        """Forward, backward and optimiser step on the fixed batch."""
         self.model.train()
-        start = time.perf_counter()
         losses = self.model.loss(self.inputs, self.samples)
         total = sum(v for k, v in losses.items() if 'loss' in k)
         self.optimizer.zero_grad()
         total.backward()
         self.optimizer.step()
-        return time.perf_counter() - start
 
     @torch.no_grad()
-    def test_step(self) -> float:
+    def test_step(self) -> None:
+        """Inference on the fixed batch."""
         self.model.eval()
-        start = time.perf_counter()
         self.model.predict(self.inputs, self.samples)
-        return time.perf_counter() - start
-
-
-def interleaved_medians(steps: List[Callable[[], float]], iters: int) -> List[float]:
-    """Median seconds of each step over ``iters`` rounds, after a warm-up round.
-
-    The steps take turns, one call each per round, so that a machine whose speed drifts during
-    the run (shared CPUs: +-10 % between runs here) slows them all alike and their ratios stay
-    comparable.
-    """
-    times = [[] for _ in steps]
-    for round_index in range(iters + 1):
-        for record, step in zip(times, steps):
-            seconds = step()
-            if round_index:
-                record.append(seconds)
-    return [statistics.median(record) for record in times]
 
 
 def time_configs(paths: List[str], batch: int, iters: int) -> List[dict]:
@@ -105,6 +87,7 @@ def time_configs(paths: List[str], batch: int, iters: int) -> List[dict]:
 
 
 def main() -> None:
+    """The command line (the module docstring shows it)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('configs', nargs='+')
     parser.add_argument('--batch', type=int, default=8)
@@ -118,15 +101,17 @@ def main() -> None:
     reference = results[0]
     print(f'\nbatch {args.batch}, median of {args.iters} iterations, '
           f'{torch.get_num_threads()} threads')
-    print(f'{"config":<48}{"s/iter":>8}{"ratio":>7}{"test img/s":>12}{"ratio":>7}'
-          f'{"trainable M":>13}')
+    widths = (48, 8, 7, 12, 7, 13)
+    print(aligned_row(['config', 's/iter', 'ratio', 'test img/s', 'ratio', 'trainable M'],
+                      widths))
     missed = []
     for index, (path, r) in enumerate(zip(args.configs, results)):
         name = osp.splitext(osp.basename(path))[0]
         step, test = r['seconds'] / reference['seconds'], \
             r['images_per_s'] / reference['images_per_s']
-        print(f'{name:<48}{r["seconds"]:>8.3f}{step:>7.2f}{r["images_per_s"]:>12.2f}'
-              f'{test:>7.2f}{r["params"] / 1e6:>13.2f}')
+        print(aligned_row([name, f'{r["seconds"]:.3f}', f'{step:.2f}',
+                           f'{r["images_per_s"]:.2f}', f'{test:.2f}',
+                           f'{r["params"] / 1e6:.2f}'], widths))
         if index == 0:  # the reference
             continue
         if args.max_step_ratio is not None and step > args.max_step_ratio:

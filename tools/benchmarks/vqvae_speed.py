@@ -10,39 +10,35 @@ of encode, decode and both, and the ratio.
 """
 import argparse
 import os.path as osp
-import statistics
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
 import torch  # noqa: E402
+from report import aligned_row  # noqa: E402
+from timing import median_seconds  # noqa: E402
 
 from gss.maskige.vqvae import MaskigeVQVAE  # noqa: E402
 from gss.maskige.vqvae.dalle import DalleVQVAE, write_random_dalle_checkpoint  # noqa: E402
 
+WIDTHS = (20, 10, 10, 10, 10)
+
 
 def time_model(model, size: int, repeats: int, device: str) -> dict:
+    """Median seconds of encoding one random ``size``-square maskige and of decoding its
+    tokens, after a warm-up call of each."""
     model = model.to(device)
     maskige = torch.rand(1, 3, size, size, device=device)
-    sync = torch.cuda.synchronize if device == 'cuda' else (lambda: None)
-    encode, decode = [], []
-    for _ in range(repeats + 1):  # the first run warms up
-        sync()
-        start = time.perf_counter()
-        tokens = model.encode(maskige)
-        sync()
-        middle = time.perf_counter()
-        model.decode(tokens)
-        sync()
-        encode.append(middle - start)
-        decode.append(time.perf_counter() - middle)
-    enc, dec = statistics.median(encode[1:]), statistics.median(decode[1:])
+    tokens = model.encode(maskige)
+    enc = median_seconds(lambda: model.encode(maskige), repeats, device)
+    dec = median_seconds(lambda: model.decode(tokens), repeats, device)
     return dict(encode=enc, decode=dec, total=enc + dec)
 
 
 def main() -> None:
+    """The command line (the module docstring shows it)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--checkpoint', default='checkpoints/maskige_vqvae_camvid.pth')
     parser.add_argument('--size', type=int, default=512)
@@ -59,13 +55,13 @@ def main() -> None:
             models['DALL-E dVAE'] = DalleVQVAE(checkpoint=path)
     print(f'{args.size}x{args.size} maskige, batch 1, {args.device}, '
           f'{torch.get_num_threads()} threads, median of {args.repeats}')
-    print(f'{"model":<20}{"params M":>10}{"encode s":>10}{"decode s":>10}{"total s":>10}')
+    print(aligned_row(['model', 'params M', 'encode s', 'decode s', 'total s'], WIDTHS))
     results = {}
     for name, model in models.items():
         r = results[name] = time_model(model, args.size, args.repeats, args.device)
         params = sum(p.numel() for p in model.parameters()) / 1e6
-        print(f'{name:<20}{params:>10.2f}{r["encode"]:>10.3f}{r["decode"]:>10.3f}'
-              f'{r["total"]:>10.3f}')
+        print(aligned_row([name, f'{params:.2f}', f'{r["encode"]:.3f}', f'{r["decode"]:.3f}',
+                           f'{r["total"]:.3f}'], WIDTHS))
     if 'DALL-E dVAE' in results:
         ratio = results['DALL-E dVAE']['total'] / results['MaskigeVQVAE']['total']
         print(f'ratio: MaskigeVQVAE is {ratio:.0f}x faster')

@@ -11,82 +11,51 @@ subprocess per method) and the ratios. Both methods' labels are compared first (
 import argparse
 import json
 import os.path as osp
-import os
-import statistics
-import subprocess
 import sys
-import threading
-import time
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
 import torch  # noqa: E402
+from report import aligned_row  # noqa: E402
+from timing import PeakRSS, median_seconds, rss_mb, run_json_child  # noqa: E402
 
 from gss.maskige.palette import Maskige, nearest_colour_brute_force  # noqa: E402
 from gss.maskige.posterior_learning import maximal_distance_palette  # noqa: E402
 
+WIDTHS = (28, 10, 10)
+
 
 def make_inputs(batch: int, classes: int, size: int, device: str):
+    """A ``classes``-colour palette and a seeded random (B, 3, size, size) maskige."""
     maskige = Maskige(maximal_distance_palette(classes).tolist())
     gen = torch.Generator().manual_seed(0)
     image = torch.rand(batch, 3, size, size, generator=gen).to(device)
     return maskige, image
 
 
-def _rss_mb() -> float:
-    with open('/proc/self/statm') as f:
-        return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE') / 2 ** 20
-
-
-class PeakRSS:
-    """Samples the resident set size in a thread; ``peak`` is the largest seen."""
-
-    def __init__(self) -> None:
-        self.peak = _rss_mb()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def _sample(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, _rss_mb())
-            time.sleep(0.001)
-
-    def __enter__(self) -> 'PeakRSS':
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
 def run_method(method: str, batch: int, classes: int, size: int, repeats: int,
                device: str) -> dict:
+    """Median seconds of one X^-1 method and its peak memory above the inputs'."""
     maskige, image = make_inputs(batch, classes, size, device)
     colours = maskige.class_colours.to(device)
     fn = (lambda: maskige.to_mask(image)) if method == 'gss' else \
         (lambda: nearest_colour_brute_force(image, colours))
-    sync = torch.cuda.synchronize if device == 'cuda' else (lambda: None)
-    base_rss = _rss_mb()
+    base_rss = rss_mb()
     if device == 'cuda':
         torch.cuda.reset_peak_memory_stats()
         base_cuda = torch.cuda.memory_allocated()
-    times = []
     with PeakRSS() as rss:
-        for _ in range(repeats):
-            sync()
-            start = time.perf_counter()
-            fn()
-            sync()
-            times.append(time.perf_counter() - start)
+        seconds = median_seconds(fn, repeats, device, warmup=0)
     if device == 'cuda':
         peak_mb = (torch.cuda.max_memory_allocated() - base_cuda) / 2 ** 20
     else:
         peak_mb = rss.peak - base_rss
-    return dict(seconds=statistics.median(times), peak_mb=peak_mb)
+    return dict(seconds=seconds, peak_mb=peak_mb)
 
 
 def main() -> None:
+    """The command line (the module docstring shows it)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--batch', type=int, default=2)
     parser.add_argument('--classes', type=int, default=150)
@@ -104,16 +73,18 @@ def main() -> None:
         image, maskige.class_colours.to(args.device))).float().mean().item() * 100
     results = {}
     for method in ('gss', 'brute'):
-        out = subprocess.run([sys.executable, __file__, '--method', method] + [
-            f'--{k}={v}' for k, v in vars(args).items() if k != 'method' and v is not None],
-            capture_output=True, text=True, check=True)
-        results[method] = json.loads(out.stdout.strip().splitlines()[-1])
+        command = [sys.executable, __file__, '--method', method] + [
+            f'--{k}={v}' for k, v in vars(args).items() if k != 'method' and v is not None]
+        try:
+            results[method] = run_json_child(command, f'X^-1 {method}')
+        except RuntimeError as err:
+            sys.exit(f'x_inverse: {err}')
     gss, brute = results['gss'], results['brute']
     print(f'X^-1, B={args.batch}, K={args.classes}, {args.size}x{args.size}, {args.device}, '
           f'same labels as brute force: {agree:.4f} % of pixels (the rest are float ties)')
-    print(f'{"method":<28}{"median s":>10}{"peak MB":>10}')
-    print(f'{"gss (1x1 conv, row chunks)":<28}{gss["seconds"]:>10.3f}{gss["peak_mb"]:>10.0f}')
-    print(f'{"brute force (B,K,3,H,W)":<28}{brute["seconds"]:>10.3f}{brute["peak_mb"]:>10.0f}')
+    print(aligned_row(['method', 'median s', 'peak MB'], WIDTHS))
+    for name, r in (('gss (1x1 conv, row chunks)', gss), ('brute force (B,K,3,H,W)', brute)):
+        print(aligned_row([name, f'{r["seconds"]:.3f}', f'{r["peak_mb"]:.0f}'], WIDTHS))
     print(f'ratios: {brute["seconds"] / gss["seconds"]:.1f}x faster, '
           f'{brute["peak_mb"] / max(gss["peak_mb"], 1):.1f}x less peak memory')
 

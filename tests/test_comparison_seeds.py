@@ -1,0 +1,270 @@
+"""The CamVid comparison over seeds and splits (tools/benchmarks/compare_heads.py and the
+modules behind it) on fake result.json files: no training, no evaluation (a child process would
+fail the test), seconds in all."""
+import functools
+import json
+import os
+import statistics
+
+import pytest
+import yaml
+
+from tests.conftest import REPO_ROOT
+
+BASELINE = 'configs/baseline/upernet_effnet-lite0_4k_camvid-180x240.py'
+GSS_FF = 'configs/gss/camvid/gss-ff_effnet-lite0_4k_camvid-180x240.py'
+GSS_FTW = 'configs/gss/camvid/gss-ftw_effnet-lite0_4k-1k_camvid-180x240.py'
+# seed -> mIoU; medians: baseline seed 0 (67.0), gss-ff seed 2 (68.5)
+MIOUS = {'baseline': {0: 67.0, 1: 68.0, 2: 66.5}, 'gss-ff': {0: 69.0, 1: 67.0, 2: 68.5}}
+CONFIGS = {'baseline': BASELINE, 'gss-ff': GSS_FF}
+SPEEDS = {'baseline': (1.0, 10.0), 'gss-ff': (1.2, 6.0)}  # s/iter, test img/s
+
+
+@pytest.fixture(autouse=True)
+def benchmarks_on_path(monkeypatch):
+    monkeypatch.syspath_prepend(os.path.join(REPO_ROOT, 'tools', 'benchmarks'))
+    monkeypatch.chdir(REPO_ROOT)  # compare_heads.main works from the repository root
+
+
+@pytest.fixture
+def no_child_process(monkeypatch):
+    """Every command the comparison would run, recorded instead of run (it 'fails')."""
+    import model_comparison
+    from timing import StreamedRun
+
+    commands = []
+
+    def record(cmd, prefix, log_path, cwd=None):
+        commands.append(list(cmd))
+        return StreamedRun(1, [], 0.0, 0.0)
+
+    monkeypatch.setattr(model_comparison, 'run_streamed', record)
+    return commands
+
+
+def _fake_result(path, name, config, seed, miou, checkpoint):
+    step, test = SPEEDS.get(name, (float('nan'), 1.0))
+    path.mkdir(parents=True, exist_ok=True)
+    (path / 'result.json').write_text(json.dumps(dict(
+        name=name, config=config, checkpoint=str(checkpoint), miou=miou,
+        class_iou={'sky': 90.0 + seed, 'pole': miou / 10}, seconds_per_iter=step,
+        test_images_per_second=test, peak_memory_mb=1000.0, memory_kind='RSS', params_m=3.0,
+        iters=4000, train_command=f'train {name} {seed}', test_command=f'test {name} {seed}',
+        val_curve=[[800, miou - 10 - seed], [1600, miou]], split='val', seed=seed)))
+
+
+def fake_work_dir(root, seeds=(0, 1, 2), skip=()):
+    """WORK_DIR/val/seed<S>/<model>/result.json for MIOUS (but the (seed, model)s in ``skip``),
+    each with an exported checkpoint whose content names its run; and the stage-1 result."""
+    for seed in seeds:
+        for name, by_seed in MIOUS.items():
+            if (seed, name) in skip:
+                continue
+            run_dir = root / 'val' / f'seed{seed}' / name
+            run_dir.mkdir(parents=True)
+            checkpoint = run_dir / 'export.pth'
+            checkpoint.write_text(f'{name} seed {seed}')
+            _fake_result(run_dir, name, CONFIGS[name], seed, by_seed[seed], checkpoint)
+    _fake_result(root / 'val' / 'stage1', 'stage1', 'c.py', 0, 92.5, 'none')
+    return root
+
+
+def _main(argv):
+    from compare_heads import main
+    return main(argv, dataset='camvid', work_dir_name='camvid_cpu',
+                export_dir='checkpoints/camvid', pictures=0)
+
+
+def _row(report, first_cell, after=''):
+    lines = report.split(after, 1)[1].splitlines() if after else report.splitlines()
+    return next(line for line in lines if line.startswith(f'| {first_cell} |')).split(' | ')
+
+
+def test_report_gives_mean_std_seeds_median_ranking_and_targets(tmp_path, no_child_process):
+    work = fake_work_dir(tmp_path / 'w')
+    report = _main(['--schedule', '4k', '--models', 'baseline', 'gss-ff', '--seeds', '0', '1',
+                    '2', '--work-dir', str(work)])
+    assert no_child_process == []  # every run finished earlier: nothing trained or evaluated
+    std = statistics.stdev([69.0, 67.0, 68.5])
+    assert f'{std:.2f}' == '1.04'
+    assert _row(report, 'gss-ff')[1:3] == ['68.17 ± 1.04', '6.82 ± 0.10']  # mIoU, pole
+    assert _row(report, 'baseline')[1] == '67.17 ± 0.76'
+    assert _row(report, 'baseline', after='mIoU of each seed')[1:] == [
+        '67.00 (median)', '68.00', '66.50', '67.17 ± 0.76', 'seed 0 |']
+    assert _row(report, 'gss-ff', after='mIoU of each seed')[-1] == 'seed 2 |'
+    assert 'Ranking by the mean mIoU: gss-ff (68.17) > baseline (67.17)' in report
+    targets = {line.split(' | ')[0][2:]: line.split(' | ')[1:] for line in report.splitlines()
+               if line.startswith('| GSS-')}
+    assert targets == {
+        'GSS-FF mIoU / baseline >= 1.00': ['1.015 (68.17 / 67.17)', 'met, margin +0.015 |'],
+        'GSS-FF training step <= 1.3x baseline': ['1.20x', 'met, margin +0.10 |'],
+        'GSS-FF test throughput >= 0.5x baseline': ['0.60x', 'met, margin +0.10 |']}
+    # the mean curve over seeds: baseline at 800 is mean(57.0, 57.0, 54.5)
+    assert _row(report, '800')[1:3] == ['56.17', '57.17']
+    assert _row(report, 'stage1')[1:] == ['90.00', '9.25 |']  # every class, next to the ceiling
+    assert (work / 'results.md').read_text() == report
+
+
+def test_median_run_of_an_even_count_is_the_lower_middle_one():
+    from model_comparison import RunResult
+    from seed_summary import ModelSummary
+
+    def run(miou):
+        return RunResult('m', '', '', miou, {}, 0.0, 0.0, 0.0, 'RSS', 0.0, 1, '', '')
+
+    summary = ModelSummary('m', {3: run(60.0), 5: run(62.0), 7: run(61.0), 9: run(59.0)})
+    assert summary.median_seed == 3  # 59 (9) < 60 (3) < 61 (7) < 62 (5)
+    assert ModelSummary('m', {4: run(60.0)}).median_seed == 4
+
+
+def test_export_median_ships_each_models_median_run_and_the_metafile_says_so(
+        tmp_path, no_child_process, monkeypatch):
+    import compare_heads
+    from metafile import read_metafile, update_metafiles
+
+    # the metafiles go under tmp_path instead of the repository's config folders
+    monkeypatch.setattr(compare_heads, 'update_metafiles',
+                        functools.partial(update_metafiles, root=str(tmp_path)))
+    work = fake_work_dir(tmp_path / 'w')
+    report = _main(['--schedule', '4k', '--models', 'baseline', 'gss-ff', '--seeds', '0', '1',
+                    '2', '--work-dir', str(work), '--export-median', '--export-dir',
+                    str(tmp_path / 'ckpt'), '--metafile'])
+    shipped = {p.name: p.read_text() for p in (tmp_path / 'ckpt').iterdir()}
+    assert shipped == {'upernet_effnet-lite0_4k_camvid-180x240.pth': 'baseline seed 0',
+                       'gss-ff_effnet-lite0_4k_camvid-180x240.pth': 'gss-ff seed 2'}
+    assert '- gss-ff: seed 2 (mIoU 68.50) -> ' in report
+    entry = read_metafile(str(tmp_path / 'configs' / 'gss' / 'camvid' / 'metafile.yaml'))
+    model, = entry['Models']
+    assert model['Weights'] == str(tmp_path / 'ckpt' / 'gss-ff_effnet-lite0_4k_camvid-180x240.pth')
+    assert (model['Metadata']['Seeds'], model['Metadata']['Shipped Seed']) == ([0, 1, 2], 2)
+    assert model['Results'][0]['Metrics']['mIoU'] == 68.17
+    assert entry['Collections'] == [{'Name': 'GSS', 'Paper': {
+        'Title': 'Generative Semantic Segmentation', 'URL': 'https://arxiv.org/abs/2303.11316'}}]
+
+
+@pytest.mark.parametrize('argv, named', [
+    (['--split', 'heldout-0006R0', '--export-median'], '--split val, not heldout-0006R0'),
+    (['--split', 'heldout-9999'], "invalid choice: 'heldout-9999'"),
+    (['--seeds', '0', '-1'], '--seeds -1: seeds are integers >= 0'),
+    (['--seeds', '1', '2', '1'], '--seeds: seed 1 is listed twice'),
+    (['--models', 'gss-ftw'], '--models gss-ftw starts from gss-ff: list both'),
+])
+def test_bad_arguments_end_with_one_line_naming_them(argv, named, capsys):
+    from compare_heads import parse_args
+
+    with pytest.raises(SystemExit):
+        parse_args(argv, dataset='camvid', export_dir='checkpoints/camvid')
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert named in error
+
+
+def test_held_out_splits_are_camvid_only(capsys):
+    from compare_heads import parse_args
+
+    with pytest.raises(SystemExit):
+        parse_args(['--split', 'heldout-0001TP'], dataset='toy')
+    assert capsys.readouterr().err.strip().endswith('--split heldout-0001TP: toy has val')
+
+
+def test_derived_config_holds_out_the_drive_with_the_seed_and_the_model_config(tmp_path):
+    from mmengine.config import Config
+    from splits import write_split_config
+
+    path = write_split_config(GSS_FTW, 'heldout-0006R0', 3, str(tmp_path / 'ftw.py'))
+    cfg, model = Config.fromfile(path), Config.fromfile(os.path.join(REPO_ROOT, GSS_FTW))
+    assert cfg.val_dataloader.dataset.drives == ['0006R0']
+    assert cfg.test_dataloader.dataset.drives == ['0006R0']
+    assert cfg.train_dataloader.dataset.exclude_drives == ['0006R0']
+    assert 'drives' not in cfg.train_dataloader.dataset
+    assert cfg.randomness.seed == 3
+    assert cfg.model == model.model and cfg.train_cfg == model.train_cfg
+    assert cfg.train_dataloader.batch_size == 2  # GSS-FT-W's own loader settings are kept
+
+    other = Config.fromfile(write_split_config(BASELINE, 'heldout-0001TP', 0,
+                                               str(tmp_path / 'b.py')))
+    assert other.val_dataloader.dataset.drives == ['0001TP']
+    assert other.train_dataloader.dataset.exclude_drives == ['0001TP']
+    val = Config.fromfile(write_split_config(BASELINE, 'val', 7, str(tmp_path / 'v.py')))
+    base = Config.fromfile(os.path.join(REPO_ROOT, BASELINE))
+    assert val.randomness.seed == 7 and val.val_dataloader == base.val_dataloader
+    assert val.train_dataloader == base.train_dataloader
+
+
+def test_a_finished_seed_is_skipped_and_an_unfinished_one_resumes(
+        tmp_path, no_child_process, capsys):
+    from mmengine.config import Config
+
+    work = fake_work_dir(tmp_path / 'w', seeds=(0, 1), skip={(1, 'gss-ff')})
+    with pytest.raises(RuntimeError, match='gss-ff: training failed'):
+        _main(['--schedule', '4k', '--models', 'baseline', 'gss-ff', '--seeds', '0', '1',
+               '--work-dir', str(work)])
+    assert capsys.readouterr().out.count('finished earlier') == 3
+    assert len(no_child_process) == 1  # only seed 1's gss-ff, resumed in its own folder
+    command = no_child_process[0]
+    run_dir = work / 'val' / 'seed1' / 'gss-ff'
+    config = run_dir / os.path.basename(GSS_FF)
+    assert command[1:5] == ['tools/train.py', str(config), '--work-dir', str(run_dir)]
+    assert command[-1] == '--resume'
+    assert Config.fromfile(str(config)).randomness.seed == 1
+
+
+def test_metafile_gets_each_split_and_keeps_other_entries(tmp_path):
+    from metafile import read_metafile, update_metafiles
+    from model_comparison import RunResult
+    from seed_summary import ModelSummary
+
+    other = {'Collections': [{'Name': 'UPerNet', 'README': 'kept'}],
+             'Models': [{'Name': 'upernet_other', 'In Collection': 'UPerNet', 'Results': []}]}
+    folder = tmp_path / 'configs' / 'baseline'
+    folder.mkdir(parents=True)
+    (folder / 'metafile.yaml').write_text(yaml.safe_dump(other))
+
+    def summary(mious):
+        return ModelSummary('baseline', {
+            seed: RunResult('baseline', BASELINE, '', miou, {}, 0.0, 0.0, 0.0, 'RSS', 0.0, 4000,
+                            '', '') for seed, miou in mious.items()})
+
+    weights = {'baseline': 'checkpoints/camvid/upernet_effnet-lite0_4k_camvid-180x240.pth'}
+    update_metafiles([summary(MIOUS['baseline'])], 'CamVid val', 'CamVid', weights,
+                     shipped=True, root=str(tmp_path))
+    written = update_metafiles([summary({0: 60.0, 1: 61.0})],
+                               'CamVid held-out drive 0006R0', 'CamVid', root=str(tmp_path))
+    assert written == [str(folder / 'metafile.yaml')]
+    data = read_metafile(written[0])
+    assert data['Collections'] == [{'Name': 'UPerNet', 'README': 'kept'}]
+    assert data['Models'][0] == other['Models'][0]
+    entry = data['Models'][1]
+    assert entry['Name'] == 'upernet_effnet-lite0_4k_camvid-180x240'
+    assert (entry['In Collection'], entry['Config'], entry['Weights']) == (
+        'UPerNet', BASELINE, weights['baseline'])
+    assert entry['Metadata'] == {'Training Data': 'CamVid', 'Training Iterations': 4000,
+                                 'Crop Size': '180x240', 'Batch Size': 4, 'Seeds': [0, 1, 2],
+                                 'Shipped Seed': 0}
+    val, held_out = entry['Results']
+    assert val == {'Task': 'Semantic Segmentation', 'Dataset': 'CamVid val', 'Metrics': {
+        'mIoU': 67.17, 'mIoU std': 0.76, 'mIoU (seed 0)': 67.0, 'mIoU (seed 1)': 68.0,
+        'mIoU (seed 2)': 66.5}}
+    assert held_out['Dataset'] == 'CamVid held-out drive 0006R0'
+    assert held_out['Metrics'] == {'mIoU': 60.5, 'mIoU std': 0.71, 'mIoU (seed 0)': 60.0,
+                                   'mIoU (seed 1)': 61.0}
+    update_metafiles([summary({0: 70.0})], 'CamVid val', 'CamVid', root=str(tmp_path))
+    results = read_metafile(written[0])['Models'][1]['Results']
+    assert [r['Dataset'] for r in results] == ['CamVid held-out drive 0006R0', 'CamVid val']
+    assert results[1]['Metrics'] == {'mIoU': 70.0, 'mIoU (seed 0)': 70.0}  # one seed: no std
+
+
+def test_metafile_write_that_fails_leaves_the_previous_file(tmp_path, monkeypatch):
+    import metafile
+
+    path = tmp_path / 'metafile.yaml'
+    path.write_text('Models: []\n')
+
+    def half_then_fail(data, stream, **kwargs):
+        stream.write('Models:\n- Name: trunc')
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(metafile.yaml, 'safe_dump', half_then_fail)
+    with pytest.raises(KeyboardInterrupt):
+        metafile.write_yaml_atomically({'Models': [{'Name': 'x'}]}, str(path))
+    assert path.read_text() == 'Models: []\n'
+    assert os.listdir(tmp_path) == ['metafile.yaml']

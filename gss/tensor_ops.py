@@ -16,8 +16,8 @@ from torch import Tensor
 def argmax_over_classes(scores: Tensor) -> Tensor:
     """``scores.argmax(1)`` for (B, K, ...) scores: the first maximum on ties, as torch.
 
-    On the CPU it keeps a running maximum over the K planes (2.5-5x faster at K = 11-150 on
-    maskige-sized maps); elsewhere it is torch's own kernel. NaN scores are not supported
+    On the CPU it keeps a running maximum over the K planes (several times faster at K = 11-150
+    on maskige-sized maps); elsewhere it is torch's own kernel. NaN scores are not supported
     (torch would pick them; here they never win).
     """
     if scores.device.type != 'cpu' or scores.dim() < 3:

@@ -9,13 +9,14 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
+from mmengine.config import Config  # noqa: E402
+
 import gss  # noqa: E402,F401  (compatibility patches and registries first)
 from gss.checkpoints import load_weights  # noqa: E402
 from gss.engine import (SUPPORTED_EVAL_METRICS, ConfigOptionsAction,  # noqa: E402
-                        build_runner, check_eval_metrics, prepare_config, run_tool,
-                        set_eval_metrics)
+                        add_launcher_arguments, build_runner, check_eval_metrics, prepare_config,
+                        run_tool, set_eval_metrics)
 from gss.errors import InputError  # noqa: E402
-from mmengine.config import Config  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -42,11 +43,7 @@ def parse_args() -> argparse.Namespace:
                              'config is refused)')
     parser.add_argument('--cfg-options', nargs='+', action=ConfigOptionsAction,
                         help='override config values, e.g. test_dataloader.batch_size=2')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
-    parser.add_argument('--local-rank', '--local_rank', type=int, default=None,
-                        help='index of this process on its node, as python -m '
-                             'torch.distributed.launch passes it (becomes LOCAL_RANK)')
+    add_launcher_arguments(parser)
     return parser.parse_args()
 
 

@@ -7,7 +7,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import gss  # noqa: E402,F401  (compatibility patches and registries first)
 from gss.checkpoints import check_checkpoint_file, find_resumable_checkpoint  # noqa: E402
-from gss.engine import (ConfigOptionsAction, build_runner,  # noqa: E402
+from gss.engine import (ConfigOptionsAction, add_launcher_arguments, build_runner,  # noqa: E402
                         check_weight_files, prepare_config, run_tool, use_amp)
 from gss.errors import InputError  # noqa: E402
 
@@ -24,11 +24,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--data-root', help='replace the data root of every dataset')
     parser.add_argument('--cfg-options', nargs='+', action=ConfigOptionsAction,
                         help='override config values, e.g. train_cfg.max_iters=100')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
-    parser.add_argument('--local-rank', '--local_rank', type=int, default=None,
-                        help='index of this process on its node, as python -m '
-                             'torch.distributed.launch passes it (becomes LOCAL_RANK)')
+    add_launcher_arguments(parser)
     return parser.parse_args()
 
 

@@ -1,6 +1,6 @@
 # GMMSeg, SegFormer MiT-B5, COCO-Stuff 10k: the released model's recipe (5 components, 512x512
-# crops, 80k iterations of 2 images x 8 GPUs, whole-image test at 2048x512; 44.81 mIoU in its
-# README). Its released checkpoint converts to this config:
+# crops, 80k iterations of 2 images x 8 GPUs, whole-image test at 2048x512; its README's score
+# is in docs/models.md). Its released checkpoint converts to this config:
 #   python tools/model_converters/gmmseg_original_to_gss.py SRC.pth DST.pth
 #   python tools/test.py configs/gmmseg/gmmseg_mit-b5_80k_coco-stuff10k-512x512.py DST.pth \
 #       --eval mIoU

@@ -98,7 +98,7 @@ def image_file_problem(path: str) -> Optional[str]:
 
 def check_data_files(folder: str) -> None:
     """Raise :class:`InputError` for the files under ``folder`` with an image extension that
-    are not images (reading only their first bytes, so it takes a second even for ADE20K)."""
+    are not images (reading only their first bytes, so it stays quick even for ADE20K)."""
     bad = []
     for parent, subfolders, names in os.walk(folder):
         subfolders.sort()

@@ -207,3 +207,13 @@ def run_tool(tool_file: str, step: Callable[[argparse.Namespace], None],
     with exit_on_input_error(osp.basename(tool_file)):
         step(args)
     close_distributed()
+
+
+def add_launcher_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every runner tool takes from the launchers: ``--launcher`` (dist_*.sh and
+    slurm_*.sh pass it) and ``--local-rank`` (``python -m torch.distributed.launch``)."""
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local-rank', '--local_rank', type=int, default=None,
+                        help='index of this process on its node, as python -m '
+                             'torch.distributed.launch passes it (becomes LOCAL_RANK)')

@@ -5,8 +5,8 @@ maximin palette many blends land on a third class's colour (for 11 classes the c
 the RGB cube's corners and face centres, and each face centre is the midpoint of two corners),
 so nearest-colour X^-1 paints a thin line of that third class along the boundary: a few
 pixels for the two neighbours, but false positives that can dominate the IoU of a rare class.
-CamVid's first palette put pedestrian at the midpoint of sky and tree, whose boundary runs
-through every tree crown.
+CamVid's maximin palette (``camvid_11.json``) puts pedestrian at the midpoint of sky and tree,
+whose boundary runs through every tree crown.
 
 The colours stay as posterior learning chose them; only their order changes. The expected
 damage of an assignment is summed over the class pairs that touch in real label maps: how
@@ -17,8 +17,8 @@ by the neighbours'). A local search over swaps minimises it.
 Thin classes (CamVid's pole, 1-3 pixels wide) lose on another count: their IoU rests on the
 VQ-VAE drawing a line through its 8x bottleneck, which is easier the more their colour stands
 out from their neighbours'. An order that minimises blend damage can move such a class close to
-them (pole's distance 347 -> 236), so ``keep_contrast`` names classes that keep, within
-``contrast_tolerance``, the contrast that the given order gives them (docs/vqvae.md).
+them (pole lands next to building's colour), so ``keep_contrast`` names classes that
+keep, within ``contrast_tolerance``, the contrast that the given order gives them (docs/vqvae.md).
 """
 from __future__ import annotations
 
@@ -95,7 +95,7 @@ def assign_colours(colours: np.ndarray, adjacency: np.ndarray, areas: np.ndarray
     :func:`assignment_cost`. Returns (the reordered colours, the cost before, the cost after).
 
     Swap-based local search from the given order and from ``restarts`` random ones (default:
-    20 up to K = 32, else 1: one pass over all swaps takes ~8 s at K = 150 on this CPU).
+    20 up to K = 32, else 1: one pass over all swaps is already slow at K = 150).
     The classes in ``keep_contrast`` keep at least ``1 - contrast_tolerance`` of their
     :func:`neighbour_contrast` in the given order (a constraint: the given order meets it)."""
     colours = np.asarray(colours)

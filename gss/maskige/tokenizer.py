@@ -32,7 +32,7 @@ def upsample_mask(mask: Tensor, size: Tuple[int, int]) -> Tensor:
     exact scale of 2 the nearest source pixel always carries weight 9/16 > 7/16 for the other
     three together, so that argmax is exactly nearest-neighbour upsampling, done here without
     the (B, K + 1, sH, sW) one-hot tensor. Other sizes (a token grid that is not exactly a
-    quarter of an odd crop) are nearest-neighbour too, as the earlier head's targets were.
+    quarter of an odd crop) are nearest-neighbour too, so that every size follows one rule.
     """
     if tuple(mask.shape[-2:]) == tuple(size):
         return mask
@@ -45,8 +45,8 @@ def bilinear_argmax_at(logits: Tensor, where: Tensor, align_corners: bool = Fals
 
     The same as ``F.interpolate(logits, (H, W), mode='bilinear').argmax(1)[where]`` (up to
     float rounding in exact ties) without the (B, K, H, W) map: only ignore pixels need the
-    guess, a few percent of a real mask (CamVid: 3.9 %), while the full map and its argmax cost
-    20-70 ms of a 0.7 s CPU training step on a CamVid batch.
+    guess, a few percent of a real mask, while the full map and its argmax are a noticeable
+    part of a CPU training step.
     """
     batch, rows, cols = where.nonzero(as_tuple=True)
     if batch.numel() == 0:

@@ -8,6 +8,6 @@ model = dict(
         palette='{{ fileDirname }}/../palettes/toy_7.json',
         vqvae=dict(type='MaskigeVQVAE',
                    checkpoint='{{ fileDirname }}/../../../checkpoints/maskige_vqvae_toy.pth',
-                   # bfloat16 where native: half the tokeniser's time, same maskiges
+                   # bfloat16 where native: a faster tokeniser, same maskiges
                    # (docs/vqvae.md, precision)
                    precision='auto')))

@@ -90,7 +90,7 @@ class MaskigeVQVAE(FrozenVQVAE):
         hidden_channels, num_blocks, fsq_levels: the architecture (defaults: DEFAULT_ARCH).
         frozen: False only for training it.
         precision: the arithmetic of ``encode`` and ``decode`` (a trainable model trains in
-            float32 whatever this says). ``'bfloat16'`` halves their time on hardware with
+            float32 whatever this says). ``'bfloat16'`` speeds them up on hardware with
             native bfloat16 (CPUs with AVX512-BF16 or AMX, recent GPUs) and gives the same
             maskiges up to neighbouring FSQ levels (docs/vqvae.md, precision). ``'auto'``:
             bfloat16 where the device runs it natively, float32 elsewhere (emulated bfloat16
@@ -130,7 +130,7 @@ class MaskigeVQVAE(FrozenVQVAE):
             self.load_state_dict(state['state_dict'])
         # The 3x3 convolutions at token resolution are most of GSS's extra cost per step (they
         # tokenise every training mask) and per test image (decoding); on the CPU, oneDNN runs
-        # them 10-20 % faster with NHWC weights (same codes: tested). cuDNN takes either.
+        # them faster with NHWC weights (same codes: tested). cuDNN takes either.
         self.to(memory_format=torch.channels_last)
         if frozen:
             self.freeze()

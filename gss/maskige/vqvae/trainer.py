@@ -98,8 +98,9 @@ def draw_objects(label: np.ndarray, rng: np.random.Generator, count: int,
     Real masks hold objects that Voronoi cells, lines and discs do not look like: upright
     people and cyclists (tall ellipses, often touching or overlapping one another), signs on
     poles, cars (boxes at any angle), each 2 to ~30 pixels across. They are meant to teach a
-    tokeniser shapes beyond the training split's objects (``--procedural-objects``; its effect
-    on unseen masks is not measured yet: docs/vqvae.md).
+    tokeniser shapes beyond the training split's objects (``--procedural-objects``; on CamVid's
+    unseen sequence they made no difference beyond noise, so the default draws none:
+    docs/vqvae.md).
     """
     size = label.shape[0]
     for _ in range(count):

@@ -3,9 +3,9 @@
 openseg's HRNet has mmseg's parameter names and shapes but fuses a lower-resolution branch into a
 higher one differently: conv -> BN -> bilinear resize to the target branch's size with
 ``align_corners=True``, where mmseg's does conv -> BN -> ``Upsample(scale_factor,
-align_corners=False)`` -> resize with ``align_corners=False``. The two differ by 5-10% of the
-features' norm on random weights, so the released weights need openseg's rule to give their
-outputs.
+align_corners=False)`` -> resize with ``align_corners=False``. The two differ far beyond
+rounding, even on random weights (docs/models.md), so the released weights need openseg's rule to
+give their outputs.
 """
 from __future__ import annotations
 

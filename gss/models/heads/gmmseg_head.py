@@ -9,7 +9,7 @@ component per pixel; losses CE + 0.01 x CE over the C * M log-likelihoods; every
 the M-step moves each component's mean towards the memory's (momentum) and sets its standard
 deviations from the memory's spread.
 
-Fixed here (gmmseg_protoseg.md, A.13): log-densities by two matrix products instead of an
+Fixed here (docs/models.md, GMMSeg): log-densities by two matrix products instead of an
 (N, C * M, D) broadcast; only filled memory slots enter the M-step; the memory is a
 non-persistent buffer (not in checkpoints) of ``memory_size`` slots per component; all-gather
 only when distributed, so one process works; enqueue and EM are vectorised over classes and

@@ -8,8 +8,8 @@ class's pixels to its prototypes; losses CE + 0.01 PPC (CE over the C * K cosine
 ((1 - cosine to the assigned prototype)^2); prototypes follow the correctly classified pixels
 assigned to them with momentum 0.999.
 
-Fixed here (gmmseg_protoseg.md, B.9): the update uses the hard Sinkhorn assignment (the original
-drew a Gumbel sample from probabilities, sending ~3/4 of the pixels to random prototypes); the
+Fixed here (docs/models.md, ProtoSeg): the update uses the hard Sinkhorn assignment (the original
+drew a Gumbel sample from probabilities, sending most pixels to random prototypes); the
 clustering runs without gradients; prototypes are a buffer updated in place; across processes
 the per-prototype sums and counts are all-reduced before one update (identical on every rank);
 PPC has the paper's temperature (0.1); the loop over classes is vectorised; the first L2 spans

@@ -6,10 +6,10 @@ written as scores (negative squared colour distances times a learned scale), and
 block's classifier at zero: before training, GSS-FT-W takes the same per-pixel decision as its
 GSS-FF at the maskige's resolution (after resizing to the image, scores and votes can differ on
 a few boundary pixels), and training only has to learn where the decoded colours mislead. A
-plain X^-1 trained over a weak GSS-FF erased its rare classes (CamVid: pedestrian and bicyclist
-to 0 IoU). The residual path keeps one more (B, K, 2H, 2W) tensor for the scale's gradient, and
-its initial scale grows with how close the palette's colours are (CamVid 9, Cityscapes 650):
-measured so far on CamVid and the toy scenes only.
+plain X^-1 trained over a weak GSS-FF erased its rare classes (CamVid's pedestrian and
+bicyclist). The residual path keeps one more (B, K, 2H, 2W) tensor for the scale's gradient, and
+its initial scale grows with how close the palette's colours are (CamVid 9, Cityscapes 650); it
+is evaluated on CamVid and the toy scenes only (docs/models.md, learned X^-1).
 """
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ class LearnedXInverse(nn.Module):
         """GSS-FF's X^-1 as (B, K, H, W) fp32 scores; their argmax is the nearest class colour.
 
         In fp32 also under AMP: the colour distances are a conv, which autocast would run in
-        half precision, flipping near ties (2.6 % of pixels under bf16 with Cityscapes' palette).
+        half precision, flipping near ties (frequent under bf16 with Cityscapes' close colours).
         """
         with torch.autocast(device_type=maskige.device.type, enabled=False):
             return self.log_base_scale.float().exp() * self.maskige.scores(maskige.float())

@@ -129,7 +129,32 @@ def test_test_tool_rejects_unknown_metric_listing_supported(two_process_run):
     result = _run([sys.executable, 'tools/test.py', CONFIG, str(work_dir / 'iter_6.pth'),
                    '--eval', 'bbox'], env)
     assert result.returncode != 0
-    assert 'bbox' in result.stderr and 'mIoU, mDice, mFscore' in result.stderr
+    assert 'bbox' in result.stderr and 'mIoU, mDice, mFscore, mBIoU, ECE, NLL' in result.stderr
+
+
+def test_test_tool_reports_miou_mbiou_ece_in_one_pass(two_process_run, toy_data_root, tmp_path):
+    work_dir, _, env = two_process_run
+    result = _run([sys.executable, 'tools/test.py', CONFIG, str(work_dir / 'iter_6.pth'),
+                   '--eval', 'mIoU', 'mBIoU', 'ECE', '--data-root', toy_data_root,
+                   '--work-dir', str(tmp_path), '--cfg-options', *SMALL_RUN], env)
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-3000:]
+    assert len(re.findall(r'Iter\(test\) \[1/8\]', log)) == 1  # one pass over the 8 images
+    match = re.search(r'mIoU: ([\d.]+).*mBIoU: ([\d.]+)\s+ECE: ([\d.]+)', log)
+    assert match, log[-2000:]
+    miou, mbiou, ece = map(float, match.groups())
+    assert 0 <= mbiou <= 100 and 0 <= ece <= 100 and 'NLL' not in match.group(0)
+    assert 'per class boundary IoU' in log and 'reliability (15 bins)' in log
+
+
+def test_test_tool_out_needs_the_iou_evaluator(two_process_run, toy_data_root, tmp_path):
+    work_dir, _, env = two_process_run
+    result = _run([sys.executable, 'tools/test.py', CONFIG, str(work_dir / 'iter_6.pth'),
+                   '--eval', 'mBIoU', '--out', str(tmp_path / 'out'), '--data-root',
+                   toy_data_root, '--work-dir', str(tmp_path)], env)
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines()[-1] == (
+        'test.py: --out: the predicted label maps are written by IoUMetric; add mIoU to --eval')
 
 
 def test_torch_distributed_launch_local_rank_option_is_accepted(tmp_path, cpu_env):

@@ -72,6 +72,21 @@ def use_test_time_augmentation(cfg: Config, args: argparse.Namespace) -> None:
     cfg.model = cfg.tta_model
 
 
+def write_predictions(cfg: Config, out_dir: str) -> None:
+    """Have the evaluator(s) that score label maps (IoUMetric, MSegMetric, not the boundary
+    and calibration ones) also write them to ``out_dir`` (``--out``)."""
+    evaluators = cfg.test_evaluator
+    evaluators = evaluators if isinstance(evaluators, (list, tuple)) else [evaluators]
+    writers = [e for e in evaluators
+               if e.get('type') not in ('BoundaryIoUMetric', 'CalibrationMetric')]
+    if not writers:
+        raise InputError('--out: the predicted label maps are written by IoUMetric; add mIoU '
+                         'to --eval')
+    for evaluator in writers:
+        evaluator['output_dir'] = out_dir
+        evaluator['keep_results'] = True
+
+
 def test(args: argparse.Namespace) -> None:
     no_checkpoint = args.checkpoint.lower() == 'none'
     if not no_checkpoint and not osp.isfile(args.checkpoint):
@@ -104,8 +119,7 @@ def test(args: argparse.Namespace) -> None:
     if args.aug_test:
         use_test_time_augmentation(cfg, args)
     if args.out:
-        cfg.test_evaluator['output_dir'] = args.out
-        cfg.test_evaluator['keep_results'] = True
+        write_predictions(cfg, args.out)
     runner = build_runner(cfg)
     if not no_checkpoint:
         checkpoint = load_weights(runner.model, args.checkpoint, partial=args.partial_load)

@@ -17,8 +17,13 @@ from gss.compat import compat_disabled, dist_backend_for_this_machine
 from gss.datasets.data_roots import DATALOADER_KEYS, check_data_roots, set_data_root
 from gss.errors import InputError, exit_on_input_error
 
-# The metrics of mmseg's IoUMetric; the original GSS tools spell them `--eval mIoU`.
-SUPPORTED_EVAL_METRICS = ('mIoU', 'mDice', 'mFscore')
+# `--eval` names (the original GSS tools spell them `--eval mIoU`) -> the evaluator computing
+# them; every evaluator asked for runs in the same pass over the test set (docs/evaluation.md).
+EVAL_METRIC_EVALUATORS = {
+    'mIoU': 'IoUMetric', 'mDice': 'IoUMetric', 'mFscore': 'IoUMetric',
+    'mBIoU': 'BoundaryIoUMetric', 'ECE': 'CalibrationMetric', 'NLL': 'CalibrationMetric',
+}
+SUPPORTED_EVAL_METRICS = tuple(EVAL_METRIC_EVALUATORS)
 
 
 class ConfigOptionsAction(DictAction):
@@ -147,7 +152,7 @@ def prepare_config(config_path: str, work_dir: Optional[str] = None,
 
 
 def check_eval_metrics(metrics: Sequence[str]) -> None:
-    """Reject ``--eval`` names IoUMetric does not compute, listing the supported ones."""
+    """Reject ``--eval`` names no evaluator computes, listing the supported ones."""
     unknown = [m for m in metrics if m not in SUPPORTED_EVAL_METRICS]
     if unknown:
         raise InputError(f'--eval: unsupported metric(s) {", ".join(unknown)}; '
@@ -155,15 +160,39 @@ def check_eval_metrics(metrics: Sequence[str]) -> None:
 
 
 def set_eval_metrics(cfg: Config, metrics: Sequence[str]) -> None:
-    """Make the IoU evaluator(s) of ``cfg`` report ``metrics`` (``--eval mIoU mDice``)."""
+    """Make ``cfg.test_evaluator`` report exactly ``metrics`` (``--eval mIoU mBIoU ECE``).
+
+    The config's IoUMetric reports the IoU family (and is dropped when none is asked for);
+    BoundaryIoUMetric and CalibrationMetric are added for mBIoU and ECE / NLL, with the
+    IoUMetric's ``ignore_index``. mmengine runs all of them on the same predictions.
+    """
     check_eval_metrics(metrics)
     evaluators = cfg.test_evaluator
-    for evaluator in evaluators if isinstance(evaluators, (list, tuple)) else [evaluators]:
-        if evaluator.get('type') == 'IoUMetric':
-            evaluator['iou_metrics'] = list(metrics)
-        elif evaluator.get('type') == 'MSegMetric' and list(metrics) != ['mIoU']:
+    evaluators = list(evaluators) if isinstance(evaluators, (list, tuple)) else [evaluators]
+    wanted = {kind: [m for m in metrics if EVAL_METRIC_EVALUATORS[m] == kind]
+              for kind in set(EVAL_METRIC_EVALUATORS.values())}
+    kept, ignore_index = [], 255
+    if wanted['IoUMetric'] and not any(e.get('type') in ('IoUMetric', 'MSegMetric')
+                                       for e in evaluators):
+        evaluators.insert(0, dict(type='IoUMetric'))
+    for evaluator in evaluators:
+        kind = evaluator.get('type')
+        if kind == 'MSegMetric' and list(metrics) != ['mIoU']:
             raise InputError('--eval: MSeg configs report mIoU only (per test set and their '
                              'harmonic mean); pass --eval mIoU')
+        if kind == 'IoUMetric':
+            ignore_index = evaluator.get('ignore_index', ignore_index)
+            if wanted['IoUMetric']:
+                evaluator['iou_metrics'] = wanted['IoUMetric']
+                kept.append(evaluator)
+        elif kind not in ('BoundaryIoUMetric', 'CalibrationMetric'):
+            kept.append(evaluator)
+    if wanted['BoundaryIoUMetric']:
+        kept.append(dict(type='BoundaryIoUMetric', ignore_index=ignore_index))
+    if wanted['CalibrationMetric']:
+        kept.append(dict(type='CalibrationMetric', metrics=wanted['CalibrationMetric'],
+                         ignore_index=ignore_index))
+    cfg.test_evaluator = kept[0] if len(kept) == 1 else kept
 
 
 def use_amp(cfg: Config) -> None:

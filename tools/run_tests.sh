@@ -11,5 +11,7 @@ python -m pip install -q --no-deps dall-e==0.1
 # requirements/robustness.txt and the library itself with --no-deps.
 python -m pip install -q -r requirements/robustness.txt
 python -m pip install -q --no-deps imagecorruptions-imaug==1.1.5
+# scikit-learn for the open-set metrics (requirements/open_set.txt).
+python -m pip install -q -r requirements/open_set.txt
 python -m pip install -q -e .
 python -m pytest tests -q -p no:cacheprovider "$@"

@@ -140,6 +140,11 @@ class Maskige:
                           for i, rows in zip(range(0, maskige.size(2), _ROWS_PER_CHUNK),
                                              maskige.split(_ROWS_PER_CHUNK, dim=2))], dim=2)
 
+    def colour_distance(self, maskige: Tensor) -> Tensor:
+        """(B, 3, H, W) maskige -> (B, 1, H, W) RGB distance (0-1 per channel) of each pixel
+        to its nearest class colour: how far a decoded colour is from any class X can paint."""
+        return self.scores(maskige).max(1, keepdim=True).values.neg().clamp(min=0).sqrt()
+
     def to_mask(self, maskige: Tensor) -> Tensor:
         """X^-1 (GSS-FF): (B, 3, H, W) maskige -> (B, H, W) long, the nearest class colour.
 

@@ -18,7 +18,7 @@ import copy
 import json
 import os.path as osp
 import sys
-from typing import Iterator, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Iterator, List, Optional, Sequence, Tuple
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
@@ -31,6 +31,8 @@ from gss.checkpoints import load_weights
 from gss.datasets.corruptions import DEFAULT_CORRUPTIONS, SEVERITIES, expand_corruptions
 from gss.engine import (ConfigOptionsAction, build_runner, prepare_config, run_tool,
                         set_eval_metrics)
+from gss.engine.model_specs import (ModelSpec, Progress, add_model_arguments, check_model_files,
+                                    model_specs)
 from gss.errors import InputError
 from gss.evaluation.robustness import (CLEAN, RobustnessResults, cache_folder, markdown_table,
                                        plot_severity_curves, png_suffix, summarize,
@@ -42,44 +44,11 @@ NOT_FOR_TESTING = ('train_dataloader', 'train_cfg', 'optim_wrapper', 'param_sche
                    'val_dataloader', 'val_cfg', 'val_evaluator')
 
 
-class ModelSpec(NamedTuple):
-    config: str
-    checkpoint: str
-    name: str  # how tables and the plot call the model
-
-
-def model_specs(args: argparse.Namespace) -> List[ModelSpec]:
-    """The models to evaluate, named by their config's file name, with the checkpoint's file
-    name (or path) added where that alone would not tell them apart.
-
-    Raises:
-        InputError: a (config, checkpoint) pair is given twice.
-    """
-    pairs = [(args.config, args.checkpoint)] + [tuple(pair) for pair in args.model]
-    seen = set()
-    for config, checkpoint in pairs:
-        key = (osp.abspath(config), osp.abspath(checkpoint))
-        if key in seen:
-            raise InputError(f'{config} {checkpoint}: this model is given twice')
-        seen.add(key)
-    names = [osp.splitext(osp.basename(config))[0] for config, _ in pairs]
-    for describe in (osp.basename, str):
-        names = [name if names.count(name) == 1 else
-                 f'{osp.splitext(osp.basename(config))[0]} ({describe(checkpoint)})'
-                 for name, (config, checkpoint) in zip(names, pairs)]
-    return [ModelSpec(config, checkpoint, name)
-            for (config, checkpoint), name in zip(pairs, names)]
-
-
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Evaluate segmentors on their test split, clean and under image '
                     'corruptions (mIoU; P, mPC, rPC).')
-    parser.add_argument('config', help='config of the first model')
-    parser.add_argument('checkpoint', help='its checkpoint')
-    parser.add_argument('--model', nargs=2, action='append', default=[],
-                        metavar=('CONFIG', 'CHECKPOINT'),
-                        help='another model to evaluate (repeat for more)')
+    add_model_arguments(parser)
     parser.add_argument('--corruptions', nargs='+', default=list(DEFAULT_CORRUPTIONS),
                         metavar='NAME',
                         help='corruptions, or groups of them (noise, blur, weather, digital, '
@@ -103,31 +72,6 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-class Progress:
-    """A tqdm bar if tqdm is installed, else one printed line per step."""
-
-    def __init__(self, total: int, desc: str, leave: bool = True) -> None:
-        self.total, self.desc, self.done = total, desc, 0
-        try:
-            from tqdm import tqdm
-            self.bar = tqdm(total=total, desc=desc, leave=leave, dynamic_ncols=True)
-        except ImportError:
-            self.bar = None
-            print(f'{desc}: {total} steps', flush=True)
-
-    def step(self, message: str = '', count: int = 1) -> None:
-        self.done += count
-        if self.bar is not None:
-            self.bar.set_postfix_str(message, refresh=False)
-            self.bar.update(count)
-        elif message:
-            print(f'{self.desc} [{self.done}/{self.total}] {message}', flush=True)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
 def check_args(args: argparse.Namespace) -> None:
     """Refuse bad values before any model is built."""
     args.corruptions = list(expand_corruptions(args.corruptions))
@@ -146,10 +90,7 @@ def check_args(args: argparse.Namespace) -> None:
         except ImportError:
             raise InputError('--plot needs matplotlib, which is not installed: pip install '
                              'matplotlib, or drop --plot') from None
-    for config, checkpoint in [(args.config, args.checkpoint)] + args.model:
-        for path, what in ((config, 'config'), (checkpoint, 'checkpoint')):
-            if not osp.isfile(path):
-                raise FileNotFoundError(f'{path}: {what} not found')
+    check_model_files(args)
 
 
 def model_config(model: ModelSpec, args: argparse.Namespace) -> Config:

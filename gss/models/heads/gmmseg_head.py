@@ -105,6 +105,8 @@ class GMMSegHead(SubCentreHead):
         component_loss_weight: weight of the CE over the C * M log-likelihoods (0.01).
     """
 
+    OPEN_SET_SCORE = 'log_likelihood'  # -max_c log p(x | c), as test_cfg.open_set writes it
+
     def __init__(self, num_components: int = 5, memory_size: int = 1000,
                  samples_per_iter: int = 20, em_interval: int = 5,
                  mean_momentum: float = 0.999, std_momentum: float = 0.0,

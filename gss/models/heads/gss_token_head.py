@@ -8,7 +8,7 @@ decoded maskige (:class:`~gss.models.heads.GSSFTWHead`).
 """
 from __future__ import annotations
 
-from typing import Dict, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from mmcv.cnn import ConvModule
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
@@ -104,6 +104,15 @@ class GSSTokenHead(FrozenTokenizerHolder, BaseDecodeHead):
     def generate_maskige(self, seg_logits: Dict[str, Tensor]) -> Tensor:
         """Predicted tokens -> decoded maskige (B, 3, 8h, 8w) in [0, 1]."""
         return self.tokenizer.decode(self.predictor.predict_tokens(seg_logits['token_logits']))
+
+    def open_set_scores(self, inputs: List[Tensor]) -> Dict[str, Tensor]:
+        """GSS's own unknown-class scores, higher for less known pixels: ``token_nll``, -log p
+        of each cell's predicted code (B, 1, h, w) on the token grid, and ``colour_distance``,
+        the decoded maskige's distance to the nearest class colour (B, 1, 8h, 8w)."""
+        token_logits, _ = self.token_logits(self._transform_inputs(inputs))
+        maskige = self.generate_maskige(dict(token_logits=token_logits))
+        return dict(token_nll=self.predictor.predicted_code_nll(token_logits),
+                    colour_distance=self.tokenizer.maskige.colour_distance(maskige))
 
     @property
     def predictor(self) -> TokenClassifier:

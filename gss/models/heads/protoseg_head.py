@@ -51,6 +51,8 @@ class ProtoSegHead(SubCentreHead):
             differs from whole-image inference.
     """
 
+    OPEN_SET_SCORE = 'prototype_similarity'  # minus the best prototype cosine
+
     def __init__(self, num_prototypes: int = 10, momentum: float = 0.999,
                  ppc_temperature: float = 0.1, ppc_weight: float = 0.01,
                  ppd_weight: float = 0.001, projection_l2_axis: str = 'channels',

@@ -32,6 +32,9 @@ class SubCentreHead(BaseDecodeHead):
         sinkhorn_eps, sinkhorn_iters: the assignment's regularisation and iterations.
     """
 
+    #: Name of the open-set score, minus the best sub-centre score (:meth:`open_set_scores`).
+    OPEN_SET_SCORE = 'sub_centre_score'
+
     def __init__(self, embed_dim: int = 64, num_sub_centres: int = 5,
                  sinkhorn_eps: float = 0.05, sinkhorn_iters: int = 3, **kwargs) -> None:
         kwargs.setdefault('init_cfg', None)  # the stock one initialises conv_seg, dropped below
@@ -96,6 +99,14 @@ class SubCentreHead(BaseDecodeHead):
 
     def forward(self, inputs: List[Tensor]) -> Tensor:
         return self.embed_and_score(inputs)[2]
+
+    def open_set_scores(self, inputs: List[Tensor]) -> Dict[str, Tensor]:
+        """Per-pixel unknown-class scores, (B, 1, h, w) each, higher for less known pixels:
+        minus the best sub-centre score over all classes (before LayerNorm), named by the
+        subclass (:attr:`OPEN_SET_SCORE`)."""
+        _, scores, logits = self.embed_and_score(inputs)
+        best = self.to_map(self.class_scores(scores), logits).max(1, keepdim=True).values
+        return {self.OPEN_SET_SCORE: -best}
 
     # ------------------------------------------------------------------------ training
     def loss(self, inputs: List[Tensor], batch_data_samples: SampleList, train_cfg) -> dict:

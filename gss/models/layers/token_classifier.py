@@ -34,6 +34,11 @@ class TokenClassifier(nn.Conv2d):
         """(B, C, h, w) logits -> (B, h, w) codes."""
         return logits.argmax(1)
 
+    def predicted_code_nll(self, logits: Tensor) -> Tensor:
+        """(B, C, h, w) logits -> (B, 1, h, w): -log p of the predicted code, the token
+        predictor's own uncertainty about the cell (0 when it is certain)."""
+        return -logits.log_softmax(1).max(1, keepdim=True).values
+
 
 class FactorisedTokenClassifier(TokenClassifier):
     """One softmax per FSQ channel over its levels; a code is the channels' levels.
@@ -51,6 +56,11 @@ class FactorisedTokenClassifier(TokenClassifier):
     def predict_tokens(self, logits: Tensor) -> Tensor:
         digits = torch.stack([block.argmax(1) for block in split_levels(logits, self.levels)], 1)
         return digits_to_indices(digits, self.levels)
+
+    def predicted_code_nll(self, logits: Tensor) -> Tensor:
+        """The code's probability is the product of its channels' level probabilities."""
+        return sum(super(FactorisedTokenClassifier, self).predicted_code_nll(block)
+                   for block in split_levels(logits, self.levels))
 
 
 def split_levels(logits: Tensor, levels: Sequence[int]) -> List[Tensor]:

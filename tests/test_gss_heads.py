@@ -125,6 +125,23 @@ def test_inference_gives_votes_that_sum_to_one_at_the_input_size():
     assert torch.allclose(scores, expected, atol=1e-5)
 
 
+@pytest.mark.parametrize('weight', [0.25, 0.75, 1.0])
+def test_pixel_score_weight_mixes_the_pixel_branch_probabilities_into_the_votes(weight):
+    torch.manual_seed(0)
+    head = MODELS.build(_head_cfg(pixel_score_weight=weight)).eval()
+    metas = [dict(img_shape=(32, 32), pad_shape=(32, 32))] * 2
+    with torch.no_grad():
+        mixed = head.predict(_features(), metas, None)
+        out = head(_features())
+        votes = F.avg_pool2d(head.tokenizer.class_votes(head.generate_maskige(out)), 2)
+        pixel = F.interpolate(out['pixel_logits'], size=(64, 64), mode='bilinear')
+        pixel = F.avg_pool2d(pixel.softmax(1), 2)  # the 2x maskige's size, then resized
+    assert torch.allclose(mixed, (1 - weight) * votes + weight * pixel, atol=1e-5)
+    assert torch.allclose(mixed.sum(1), torch.ones(2, 32, 32), atol=1e-5)
+    with pytest.raises(InputError, match='pixel_score_weight must lie in'):
+        MODELS.build(_head_cfg(pixel_score_weight=1.5))
+
+
 def test_single_fusion_variant_shares_the_token_fusion():
     head = MODELS.build(_head_cfg(single_fusion=True))
     assert head.pixel_fusion is None and head.conv_seg.in_channels == 16

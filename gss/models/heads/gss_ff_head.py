@@ -38,6 +38,10 @@ class GSSFFHead(GSSTokenHead):
         token_class_balance: weigh each token cell by the rarity of the classes under it
             (:func:`~gss.models.losses.rare_class_cell_weights`: class weight n_c^-power);
             0, the original's plain average.
+        pixel_score_weight: w in [0, 1]: at inference the class scores are (1 - w) x the
+            decoded maskige's class shares + w x the pixel branch's softmax (both
+            probabilities, so their mix is one); 0, the paper's GSS-FF, does not run the pixel
+            branch at inference.
         loss_decode: ``loss_token`` (:class:`~gss.models.losses.TokenCrossEntropyLoss`, 0.8 in
             GSS) and ``loss_pixel`` (the pixel branch's cross-entropy, 0.2).
         Others: as :class:`~gss.models.heads.gss_token_head.GSSTokenHead`.
@@ -49,6 +53,7 @@ class GSSFFHead(GSSTokenHead):
 
     def __init__(self, pixel_channel_index: int = 1, single_fusion: bool = False,
                  pixel_channels: Optional[int] = None, token_class_balance: float = 0.0,
+                 pixel_score_weight: float = 0.0,
                  loss_decode: Union[dict, Sequence[dict]] = (
                      token_loss(0.8), cross_entropy_loss('loss_pixel', 0.2)),
                  **kwargs) -> None:
@@ -62,7 +67,11 @@ class GSSFFHead(GSSTokenHead):
             raise InputError(f'GSSFFHead: token_class_balance must be >= 0 (0: no weighting, '
                              f'0.5: inverse square root of class frequency), got '
                              f'{token_class_balance}')
+        if not 0 <= pixel_score_weight <= 1:
+            raise InputError(f'GSSFFHead: pixel_score_weight must lie in [0, 1] (0: the '
+                             f'decoded maskige alone), got {pixel_score_weight}')
         self.token_class_balance = token_class_balance
+        self.pixel_score_weight = pixel_score_weight
         self.pixel_channel_index = pixel_channel_index
         self.single_fusion = single_fusion
         if single_fusion:
@@ -81,8 +90,11 @@ class GSSFFHead(GSSTokenHead):
     def forward(self, inputs: List[Tensor]) -> Dict[str, Tensor]:
         inputs = self._transform_inputs(inputs)
         tokens, fused = self.token_logits(inputs)
-        pixel = fused if self.single_fusion else self.pixel_fusion(inputs)
-        return dict(token_logits=tokens, pixel_logits=self.cls_seg(pixel))
+        return dict(token_logits=tokens, pixel_logits=self.pixel_logits(inputs, fused))
+
+    def pixel_logits(self, inputs: List[Tensor], fused: Tensor) -> Tensor:
+        """The pixel branch's class logits from the selected inputs (or the token fusion)."""
+        return self.cls_seg(fused if self.single_fusion else self.pixel_fusion(inputs))
 
     def loss_by_feat(self, seg_logits: Dict[str, Tensor],
                      batch_data_samples: SampleList) -> dict:
@@ -110,15 +122,25 @@ class GSSFFHead(GSSTokenHead):
         return losses
 
     def predict(self, inputs: List[Tensor], batch_img_metas: List[dict], test_cfg) -> Tensor:
-        """Inference reads only the token branch: the pixel branch serves training (its loss
-        and the fill of ignore pixels), so it is not run here."""
-        token_logits, _ = self.token_logits(self._transform_inputs(inputs))
-        return self.predict_by_feat(dict(token_logits=token_logits), batch_img_metas)
+        """Inference reads the token branch; the pixel branch, which serves training (its loss
+        and the fill of ignore pixels), runs only for a ``pixel_score_weight`` above 0."""
+        inputs = self._transform_inputs(inputs)
+        token_logits, fused = self.token_logits(inputs)
+        seg_logits = dict(token_logits=token_logits)
+        if self.pixel_score_weight:
+            seg_logits['pixel_logits'] = self.pixel_logits(inputs, fused)
+        return self.predict_by_feat(seg_logits, batch_img_metas)
 
     def predict_by_feat(self, seg_logits: Dict[str, Tensor],
                         batch_img_metas: List[dict]) -> Tensor:
         """Per-class scores at the input size: X^-1's nearest-colour vote over the decoded
         maskige, area-averaged when resized, so whole and slide inference both see each
-        class's share of the decoded pixels."""
+        class's share of the decoded pixels; mixed with the pixel branch's probabilities
+        when ``pixel_logits`` are given and ``pixel_score_weight`` is above 0."""
         scores = self.tokenizer.class_votes(self.generate_maskige(seg_logits))
+        if self.pixel_score_weight and 'pixel_logits' in seg_logits:
+            pixel = F.interpolate(seg_logits['pixel_logits'], size=scores.shape[2:],
+                                  mode='bilinear', align_corners=self.align_corners)
+            w = self.pixel_score_weight
+            scores = (1 - w) * scores + w * pixel.softmax(1)
         return super().predict_by_feat(scores, batch_img_metas)

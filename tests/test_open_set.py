@@ -174,8 +174,10 @@ def test_tool_on_toy_scenes_with_a_class_left_out(tmp_path, toy_data_root):
         models += [config, str(tmp_path / f'{len(models)}.pth')]
         torch.save(model.state_dict(), models[-1])
     out = tmp_path / 'open_set.json'
+    figure = tmp_path / 'maps.png'
     result = _run(models[0], models[1], '--model', models[2], models[3], '--limit', '4',
-                  '--data-root', toy_data_root, '--out', str(out))
+                  '--data-root', toy_data_root, '--out', str(out), '--figure', str(figure),
+                  '--figure-image', '3')
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
     results = json.loads(out.read_text())
     assert [r['unknown_classes'] for r in results.values()] == [['ring'], ['ring']]
@@ -186,6 +188,7 @@ def test_tool_on_toy_scenes_with_a_class_left_out(tmp_path, toy_data_root):
     for metrics in baseline['scores'].values():
         assert 0 <= metrics['AUROC'] <= 100 and 0 <= metrics['FPR95'] <= 100
     assert '| upernet_effnet-lite0_1k_toy-128x128 |' in result.stdout
+    assert figure.stat().st_size > 0 and f'figure: {figure}' in result.stdout
 
 
 @pytest.mark.slow

@@ -16,6 +16,8 @@ Scores:
 """
 from __future__ import annotations
 
+import os
+import os.path as osp
 from typing import Dict, List, Sequence
 
 import numpy as np
@@ -141,3 +143,33 @@ class OpenSetPixels:
                     pixels=int(unknown.size), unknown_share=100 * float(unknown.mean()),
                     scores={name: open_set_metrics(np.concatenate(parts), unknown)
                             for name, parts in self.scores.items()})
+
+
+def plot_score_maps(image: np.ndarray, unknown: np.ndarray, maps: Dict[str, Dict[str, Tensor]],
+                    out_file: str) -> None:
+    """One test image's scores, a row per model: the RGB ``image`` (H, W, 3) with its
+    ``unknown`` pixels (H, W) outlined, then each of the model's score maps ``maps[model][score]``
+    (H, W), each scaled from its own 1st to 99th percentile (brighter: more unknown)."""
+    import matplotlib
+    matplotlib.use('Agg')  # files only; no display is needed or assumed
+    import matplotlib.pyplot as plt
+
+    columns = 1 + max(len(scores) for scores in maps.values())
+    fig, axes = plt.subplots(len(maps), columns, figsize=(2.6 * columns, 2.2 * len(maps)),
+                             squeeze=False)
+    for row, (model, scores) in zip(axes, maps.items()):
+        row[0].imshow(image)
+        row[0].contour(unknown, levels=[0.5], colors='red', linewidths=0.8)
+        row[0].set_title('unknown outlined', fontsize=7)
+        row[0].set_ylabel(model, fontsize=6)
+        for ax, (name, score) in zip(row[1:], scores.items()):
+            values = score.float().cpu().numpy()
+            low, high = np.percentile(values, [1, 99])
+            ax.imshow(values, cmap='magma', vmin=low, vmax=max(high, low + 1e-6))
+            ax.set_title(name, fontsize=7)
+        for ax in row:
+            ax.set_xticks([])
+            ax.set_yticks([])
+    os.makedirs(osp.dirname(osp.abspath(out_file)), exist_ok=True)
+    fig.savefig(out_file, dpi=120, bbox_inches='tight')
+    plt.close(fig)

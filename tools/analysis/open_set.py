@@ -2,7 +2,7 @@
 
     python tools/analysis/open_set.py CONFIG CHECKPOINT [--model CONFIG2 CHECKPOINT2 ...]
         [--limit N] [--data-root PATH] [--cfg-options K=V ...] [--out FILE.json]
-        [--device cpu|cuda]
+        [--device cpu|cuda] [--figure OUT.png [--figure-image INDEX]]
 
 A config of the protocol restricts its test dataset's classes (dataset ``metainfo=dict(
 classes=...)``, e.g. configs/_base_/datasets/camvid_180x240_unknown-bicyclist.py); the classes
@@ -10,6 +10,7 @@ of the dataset type that it leaves out are the unknowns. The test images are rea
 full class list, so their pixels are known, unknown or void (void takes no part). Per model:
 the known classes' mIoU, and AUROC, AP and FPR at 95 % TPR of every score
 (gss.evaluation.open_set), pooled over the test pixels; a markdown table, and JSON with --out.
+--figure draws one test image's score maps, a row per model.
 """
 import argparse
 import copy
@@ -31,7 +32,8 @@ from gss.engine import ConfigOptionsAction, prepare_config, run_tool
 from gss.engine.model_specs import (ModelSpec, Progress, add_model_arguments, check_model_files,
                                     model_specs)
 from gss.errors import InputError
-from gss.evaluation.open_set import OPEN_SET_METRICS, OpenSetPixels, predict_with_open_set_scores
+from gss.evaluation.open_set import (OPEN_SET_METRICS, OpenSetPixels, plot_score_maps,
+                                     predict_with_open_set_scores)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -46,6 +48,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--out', help='write the results as JSON to this file')
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu',
                         help='cpu or cuda (default: cuda if available)')
+    parser.add_argument('--figure', metavar='OUT.png',
+                        help='draw the score maps of one test image, a row per model')
+    parser.add_argument('--figure-image', type=int, default=0, metavar='INDEX',
+                        help='which test image --figure draws (default 0, the first)')
     return parser.parse_args(argv)
 
 
@@ -88,8 +94,11 @@ def full_label_loader(cfg: Config, limit: Optional[int]) -> dict:
     return loader
 
 
-def evaluate_model(model_spec: ModelSpec, args: argparse.Namespace) -> Dict[str, object]:
-    """The open-set results of one model (OpenSetPixels.results, plus the class split)."""
+def evaluate_model(model_spec: ModelSpec, args: argparse.Namespace,
+                   figure: Dict[str, object]) -> Dict[str, object]:
+    """The open-set results of one model (OpenSetPixels.results, plus the class split); with
+    --figure, the drawn image's picture, unknown mask and this model's maps go into
+    ``figure``."""
     cfg = prepare_config(model_spec.config, None, args.cfg_options, data_root=args.data_root,
                          data_keys=('test_dataloader',))
     known, unknown, dataset_type = class_split(cfg, model_spec.config)
@@ -105,15 +114,28 @@ def evaluate_model(model_spec: ModelSpec, args: argparse.Namespace) -> Dict[str,
     pixels = OpenSetPixels([known.index(n) if n in known else ignore for n in full],
                            [full.index(n) for n in unknown], ignore)
     progress = Progress(len(loader), model_spec.name)
-    for data in loader:
+    for index, data in enumerate(loader):
         for output, sample in zip(predict_with_open_set_scores(model, data),
                                   data['data_samples']):
             pred = output.pop('pred')
             pixels.add(sample.gt_sem_seg.data[0], pred, output)
+            if args.figure and index == args.figure_image:
+                keep_for_figure(figure, model_spec.name, data, sample, output, pixels)
         progress.step()
     progress.close()
     return dict(pixels.results(), known_classes=known, unknown_classes=unknown,
                 images=len(loader.dataset))
+
+
+def keep_for_figure(figure: Dict[str, object], name: str, data: dict, sample,
+                    output: Dict[str, torch.Tensor], pixels: OpenSetPixels) -> None:
+    """The drawn image (RGB, at the label's size), its unknown pixels and the model's maps."""
+    label = sample.gt_sem_seg.data[0].long().cpu()
+    image = data['inputs'][0].float()[None]  # the test pipeline's BGR image
+    image = torch.nn.functional.interpolate(image, size=label.shape, mode='bilinear')
+    figure['image'] = image[0].flip(0).permute(1, 2, 0).clamp(0, 255).byte().numpy()
+    figure['unknown'] = pixels.unknown_lut[label].numpy()
+    figure.setdefault('maps', {})[name] = output
 
 
 def markdown_table(results: Dict[str, Dict[str, object]]) -> str:
@@ -131,7 +153,16 @@ def open_set(args: argparse.Namespace) -> None:
     check_model_files(args)
     if args.limit is not None and args.limit < 1:
         raise InputError(f'--limit {args.limit}: must be 1 or more')
-    results = {spec.name: evaluate_model(spec, args) for spec in model_specs(args)}
+    if args.figure:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            raise InputError('--figure needs matplotlib, which is not installed: pip install '
+                             'matplotlib, or drop --figure') from None
+        if args.figure_image < 0:
+            raise InputError(f'--figure-image {args.figure_image}: must be 0 or more')
+    figure: Dict[str, object] = {}
+    results = {spec.name: evaluate_model(spec, args, figure) for spec in model_specs(args)}
     first = next(iter(results.values()))
     print(f'unknown: {", ".join(first["unknown_classes"])}; {first["pixels"]} pixels of '
           f'{first["images"]} images, {first["unknown_share"]:.2f} % unknown')
@@ -140,6 +171,12 @@ def open_set(args: argparse.Namespace) -> None:
         with open(args.out, 'w') as f:
             json.dump(results, f, indent=1)
         print(f'results: {args.out}')
+    if args.figure:
+        if not figure:
+            raise InputError(f'--figure-image {args.figure_image}: the test set has '
+                             f'{first["images"]} images (indices 0-{first["images"] - 1})')
+        plot_score_maps(figure['image'], figure['unknown'], figure['maps'], args.figure)
+        print(f'figure: {args.figure}')
 
 
 def main() -> None:

@@ -142,6 +142,23 @@ def test_pixel_score_weight_mixes_the_pixel_branch_probabilities_into_the_votes(
         MODELS.build(_head_cfg(pixel_score_weight=1.5))
 
 
+def test_token_samples_average_the_votes_of_drawn_token_maps_and_repeat():
+    torch.manual_seed(0)
+    head = MODELS.build(_head_cfg(token_samples=3)).eval()
+    metas = [dict(img_shape=(32, 32), pad_shape=(32, 32))] * 2
+    with torch.no_grad():
+        first, second = (head.predict(_features(), metas, None) for _ in range(2))
+        out = head(_features())
+        generator = torch.Generator().manual_seed(0)
+        drawn = [head.tokenizer.class_votes(head.tokenizer.decode(
+            head.predictor.sample_tokens(out['token_logits'], generator))) for _ in range(3)]
+    assert torch.equal(first, second)  # a fixed seed: inference repeats
+    assert torch.allclose(first, F.avg_pool2d(sum(drawn) / 3, 2), atol=1e-5)
+    assert torch.allclose(first.sum(1), torch.ones(2, 32, 32), atol=1e-5)
+    with pytest.raises(InputError, match='token_samples must be >= 0'):
+        MODELS.build(_head_cfg(token_samples=-1))
+
+
 def test_single_fusion_variant_shares_the_token_fusion():
     head = MODELS.build(_head_cfg(single_fusion=True))
     assert head.pixel_fusion is None and head.conv_seg.in_channels == 16

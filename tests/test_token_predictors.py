@@ -146,3 +146,24 @@ def test_gss_ff_head_weighs_rare_class_cells():
     assert head.token_classifier[1].weight.grad.abs().sum() > 0
     with pytest.raises(ValueError, match='token_class_balance must be >= 0'):
         MODELS.build(dict(type='GSSFFHead', token_class_balance=-1, **GSS_HEAD))
+
+
+def test_sampled_tokens_follow_the_predicted_distribution():
+    from gss.models.layers.token_classifier import FactorisedTokenClassifier, TokenClassifier
+
+    generator = torch.Generator().manual_seed(0)
+    logits = torch.tensor([0.0, 1.0, 2.0, -1.0, 0.5]).view(1, 5, 1, 1).expand(20000, 5, 1, 1)
+    flat = TokenClassifier(4, 5, 1).sample_tokens(logits, generator).flatten()
+    frequency = torch.bincount(flat, minlength=5).float() / flat.numel()
+    assert torch.allclose(frequency, logits[0, :, 0, 0].softmax(0), atol=0.015)
+    # Factorised, levels (2, 3): channel 0 from the first two logits, channel 1 from the last
+    # three, independently; token = digit0 + 2 * digit1 (fsq.digits_to_indices).
+    codes = FactorisedTokenClassifier(4, (2, 3)).sample_tokens(logits, generator).flatten()
+    joint = torch.bincount(codes, minlength=6).float().view(3, 2).T / codes.numel()
+    expected = logits[0, :2, 0, 0].softmax(0)[:, None] * logits[0, 2:, 0, 0].softmax(0)[None]
+    assert torch.allclose(joint, expected, atol=0.015)
+    again = FactorisedTokenClassifier(4, (2, 3)).sample_tokens(
+        logits, torch.Generator().manual_seed(0))
+    first = FactorisedTokenClassifier(4, (2, 3)).sample_tokens(
+        logits, torch.Generator().manual_seed(0))
+    assert torch.equal(again, first)

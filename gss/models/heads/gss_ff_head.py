@@ -42,6 +42,10 @@ class GSSFFHead(GSSTokenHead):
             decoded maskige's class shares + w x the pixel branch's softmax (both
             probabilities, so their mix is one); 0, the paper's GSS-FF, does not run the pixel
             branch at inference.
+        token_samples: S > 0: the class shares are averaged over S token maps drawn from the
+            predicted token distribution (each decoded, X^-1 applied), a Monte-Carlo estimate
+            of p(class | image) under I_psi's distribution, drawn with a fixed seed so that
+            inference repeats; 0, the paper's: the most likely token of every cell.
         loss_decode: ``loss_token`` (:class:`~gss.models.losses.TokenCrossEntropyLoss`, 0.8 in
             GSS) and ``loss_pixel`` (the pixel branch's cross-entropy, 0.2).
         Others: as :class:`~gss.models.heads.gss_token_head.GSSTokenHead`.
@@ -53,7 +57,7 @@ class GSSFFHead(GSSTokenHead):
 
     def __init__(self, pixel_channel_index: int = 1, single_fusion: bool = False,
                  pixel_channels: Optional[int] = None, token_class_balance: float = 0.0,
-                 pixel_score_weight: float = 0.0,
+                 pixel_score_weight: float = 0.0, token_samples: int = 0,
                  loss_decode: Union[dict, Sequence[dict]] = (
                      token_loss(0.8), cross_entropy_loss('loss_pixel', 0.2)),
                  **kwargs) -> None:
@@ -70,8 +74,12 @@ class GSSFFHead(GSSTokenHead):
         if not 0 <= pixel_score_weight <= 1:
             raise InputError(f'GSSFFHead: pixel_score_weight must lie in [0, 1] (0: the '
                              f'decoded maskige alone), got {pixel_score_weight}')
+        if token_samples < 0:
+            raise InputError(f'GSSFFHead: token_samples must be >= 0 (0: the most likely '
+                             f'tokens), got {token_samples}')
         self.token_class_balance = token_class_balance
         self.pixel_score_weight = pixel_score_weight
+        self.token_samples = token_samples
         self.pixel_channel_index = pixel_channel_index
         self.single_fusion = single_fusion
         if single_fusion:
@@ -137,10 +145,21 @@ class GSSFFHead(GSSTokenHead):
         maskige, area-averaged when resized, so whole and slide inference both see each
         class's share of the decoded pixels; mixed with the pixel branch's probabilities
         when ``pixel_logits`` are given and ``pixel_score_weight`` is above 0."""
-        scores = self.tokenizer.class_votes(self.generate_maskige(seg_logits))
+        scores = self.class_shares(seg_logits['token_logits'])
         if self.pixel_score_weight and 'pixel_logits' in seg_logits:
             pixel = F.interpolate(seg_logits['pixel_logits'], size=scores.shape[2:],
                                   mode='bilinear', align_corners=self.align_corners)
             w = self.pixel_score_weight
             scores = (1 - w) * scores + w * pixel.softmax(1)
         return super().predict_by_feat(scores, batch_img_metas)
+
+    def class_shares(self, token_logits: Tensor) -> Tensor:
+        """(B, K, 8h, 8w) X^-1 votes of the decoded most likely tokens, or their mean over
+        ``token_samples`` drawn token maps."""
+        if not self.token_samples:
+            return self.tokenizer.class_votes(self.generate_maskige(dict(
+                token_logits=token_logits)))
+        generator = torch.Generator(token_logits.device).manual_seed(0)
+        return sum(self.tokenizer.class_votes(self.tokenizer.decode(
+            self.predictor.sample_tokens(token_logits, generator)))
+            for _ in range(self.token_samples)) / self.token_samples

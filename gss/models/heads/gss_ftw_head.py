@@ -23,7 +23,7 @@ from gss.models.layers.learned_x_inverse import LearnedXInverse
 
 #: GSSFFHead's options for its pixel branch and token loss, which GSS-FT-W trains neither of.
 GSS_FF_ONLY_OPTIONS = ('pixel_channel_index', 'pixel_channels', 'single_fusion',
-                       'token_class_balance', 'pixel_score_weight')
+                       'token_class_balance', 'pixel_score_weight', 'token_samples')
 
 
 @MODELS.register_module()

@@ -34,6 +34,15 @@ class TokenClassifier(nn.Conv2d):
         """(B, C, h, w) logits -> (B, h, w) codes."""
         return logits.argmax(1)
 
+    def sample_tokens(self, logits: Tensor,
+                      generator: Optional[torch.Generator] = None) -> Tensor:
+        """(B, C, h, w) logits -> (B, h, w) codes drawn from the predicted distribution (Gumbel
+        max: the arg-max of logits plus Gumbel noise; per FSQ channel for the factorised
+        predictor, whose channels are independent)."""
+        uniform = torch.rand(logits.shape, generator=generator, device=logits.device,
+                             dtype=logits.dtype).clamp(min=torch.finfo(logits.dtype).tiny)
+        return self.predict_tokens(logits - (-uniform.log()).log())
+
     def predicted_code_nll(self, logits: Tensor) -> Tensor:
         """(B, C, h, w) logits -> (B, 1, h, w): -log p of the predicted code, the token
         predictor's own uncertainty about the cell (0 when it is certain)."""

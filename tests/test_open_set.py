@@ -209,3 +209,17 @@ def test_open_set_palette_is_the_camvid_palette_without_the_left_out_class():
         left_out = json.load(f)
     bicyclist = 10  # CamVidDataset's last class; the ignore colour stays last
     assert left_out == full[:bicyclist] + full[bicyclist + 1:]
+
+
+@pytest.mark.slow
+def test_tool_names_a_class_the_dataset_does_not_have(tmp_path, toy_data_root):
+    config = tmp_path / 'strange.py'
+    config.write_text(f"_base_ = ['{TOY}']\n"
+                      "test_dataloader = dict(dataset=dict(metainfo=dict(classes=(\n"
+                      "    'background', 'disc', 'boat'))))\n")
+    checkpoint = tmp_path / 'none.pth'
+    checkpoint.write_bytes(b'')
+    result = _run(str(config), str(checkpoint), '--data-root', toy_data_root)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode != 0 and len(lines) == 1
+    assert "'boat', not classes of ToyScenesDataset (background, disc, box" in lines[0]

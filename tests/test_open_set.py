@@ -68,6 +68,7 @@ def test_pixels_pool_known_and_unknown_and_leave_out_void():
     # predictions do not count).
     assert result['known_mIoU'] == pytest.approx(200 / 3)
     assert result['unknown_share'] == pytest.approx(200 / 7)
+    assert result['unknown_predicted_as'] == pytest.approx([50, 50])  # (0,2) -> 0, (1,2) -> 1
     assert result['scores']['s']['AUROC'] == pytest.approx(100)
 
 

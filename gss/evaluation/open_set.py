@@ -114,6 +114,7 @@ class OpenSetPixels:
         self.scores: Dict[str, List[np.ndarray]] = {}
         self.unknown: List[np.ndarray] = []
         self.areas = torch.zeros(4, self.num_known, dtype=torch.float64)
+        self.unknown_as = torch.zeros(self.num_known, dtype=torch.float64)
 
     def add(self, label: Tensor, pred: Tensor, scores: Dict[str, Tensor]) -> None:
         """One image: full-list ``label`` (H, W), known-class ``pred`` (H, W), scores (H, W)."""
@@ -130,10 +131,13 @@ class OpenSetPixels:
                 score.float().cpu()[evaluated].numpy())
         self.areas += torch.stack(IoUMetric.intersect_and_union(
             pred.cpu(), known, self.num_known, self.ignore_index)).double()
+        self.unknown_as += torch.bincount(pred.cpu()[unknown].long(),
+                                          minlength=self.num_known)[:self.num_known].double()
 
     def results(self) -> Dict[str, object]:
         """``known_mIoU`` over the known classes (unknown pixels ignored), ``unknown_share`` of
-        the evaluated pixels in percent, and each score's metrics."""
+        the evaluated pixels in percent, ``unknown_predicted_as``: the share (percent) of the
+        unknown pixels given each known class, and each score's metrics."""
         if not self.unknown:
             raise InputError('open-set evaluation saw no image')
         unknown = np.concatenate(self.unknown)
@@ -141,6 +145,8 @@ class OpenSetPixels:
         iou = intersect[union > 0] / union[union > 0]
         return dict(known_mIoU=100 * float(iou.mean()) if len(iou) else float('nan'),
                     pixels=int(unknown.size), unknown_share=100 * float(unknown.mean()),
+                    unknown_predicted_as=(100 * self.unknown_as
+                                          / self.unknown_as.sum().clamp(min=1)).tolist(),
                     scores={name: open_set_metrics(np.concatenate(parts), unknown)
                             for name, parts in self.scores.items()})
 
@@ -160,8 +166,7 @@ def plot_score_maps(image: np.ndarray, unknown: np.ndarray, maps: Dict[str, Dict
     for row, (model, scores) in zip(axes, maps.items()):
         row[0].imshow(image)
         row[0].contour(unknown, levels=[0.5], colors='red', linewidths=0.8)
-        row[0].set_title('unknown outlined', fontsize=7)
-        row[0].set_ylabel(model, fontsize=6)
+        row[0].set_title(f'{model}\n(unknown outlined)', fontsize=6)
         for ax, (name, score) in zip(row[1:], scores.items()):
             values = score.float().cpu().numpy()
             low, high = np.percentile(values, [1, 99])
@@ -170,6 +175,8 @@ def plot_score_maps(image: np.ndarray, unknown: np.ndarray, maps: Dict[str, Dict
         for ax in row:
             ax.set_xticks([])
             ax.set_yticks([])
+        for ax in row[1 + len(scores):]:
+            ax.set_axis_off()
     os.makedirs(osp.dirname(osp.abspath(out_file)), exist_ok=True)
     fig.savefig(out_file, dpi=120, bbox_inches='tight')
     plt.close(fig)

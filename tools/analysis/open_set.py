@@ -167,6 +167,11 @@ def open_set(args: argparse.Namespace) -> None:
     print(f'unknown: {", ".join(first["unknown_classes"])}; {first["pixels"]} pixels of '
           f'{first["images"]} images, {first["unknown_share"]:.2f} % unknown')
     print(markdown_table(results))
+    for name, result in results.items():
+        shares = sorted(zip(result['unknown_predicted_as'], result['known_classes']),
+                        reverse=True)[:3]
+        print(f'{name}: unknown pixels predicted as ' +
+              ', '.join(f'{cls} {share:.1f} %' for share, cls in shares))
     if args.out:
         with open(args.out, 'w') as f:
             json.dump(results, f, indent=1)

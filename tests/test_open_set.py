@@ -224,3 +224,12 @@ def test_tool_names_a_class_the_dataset_does_not_have(tmp_path, toy_data_root):
     lines = result.stderr.strip().splitlines()
     assert result.returncode != 0 and len(lines) == 1
     assert "'boat', not classes of ToyScenesDataset (background, disc, box" in lines[0]
+
+
+def test_a_plot_without_matplotlib_is_refused_by_name(monkeypatch):
+    from gss.engine.model_specs import require_matplotlib
+
+    require_matplotlib('--figure')  # installed here: nothing to refuse
+    monkeypatch.setitem(sys.modules, 'matplotlib', None)  # import now raises ImportError
+    with pytest.raises(InputError, match='--figure needs matplotlib, .* or drop --figure'):
+        require_matplotlib('--figure')

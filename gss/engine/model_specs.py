@@ -1,5 +1,6 @@
-"""The model list of the analysis tools (``tools/analysis/``): ``CONFIG CHECKPOINT`` and any
-``--model CONFIG CHECKPOINT``, named for tables and plots, and a progress display."""
+"""What the analysis tools (``tools/analysis/``) share: the model list (``CONFIG CHECKPOINT``
+and any ``--model CONFIG CHECKPOINT``, named for tables and plots), a progress display and the
+check for their plotting library."""
 from __future__ import annotations
 
 import argparse
@@ -53,6 +54,15 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--model', nargs=2, action='append', default=[],
                         metavar=('CONFIG', 'CHECKPOINT'),
                         help='another model to evaluate (repeat for more)')
+
+
+def require_matplotlib(option: str) -> None:
+    """Refuse ``option`` (a plot) at the start, in one line, when matplotlib is missing."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise InputError(f'{option} needs matplotlib, which is not installed: pip install '
+                         f'matplotlib, or drop {option}') from None
 
 
 class Progress:

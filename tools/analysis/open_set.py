@@ -30,7 +30,7 @@ import gss  # noqa: F401  (compatibility patches and registries)
 from gss.apis import init_model
 from gss.engine import ConfigOptionsAction, prepare_config, run_tool
 from gss.engine.model_specs import (ModelSpec, Progress, add_model_arguments, check_model_files,
-                                    model_specs)
+                                    model_specs, require_matplotlib)
 from gss.errors import InputError
 from gss.evaluation.open_set import (OPEN_SET_METRICS, OpenSetPixels, plot_score_maps,
                                      predict_with_open_set_scores)
@@ -154,11 +154,7 @@ def open_set(args: argparse.Namespace) -> None:
     if args.limit is not None and args.limit < 1:
         raise InputError(f'--limit {args.limit}: must be 1 or more')
     if args.figure:
-        try:
-            import matplotlib  # noqa: F401
-        except ImportError:
-            raise InputError('--figure needs matplotlib, which is not installed: pip install '
-                             'matplotlib, or drop --figure') from None
+        require_matplotlib('--figure')
         if args.figure_image < 0:
             raise InputError(f'--figure-image {args.figure_image}: must be 0 or more')
     figure: Dict[str, object] = {}

@@ -32,7 +32,7 @@ from gss.datasets.corruptions import DEFAULT_CORRUPTIONS, SEVERITIES, expand_cor
 from gss.engine import (ConfigOptionsAction, build_runner, prepare_config, run_tool,
                         set_eval_metrics)
 from gss.engine.model_specs import (ModelSpec, Progress, add_model_arguments, check_model_files,
-                                    model_specs)
+                                    model_specs, require_matplotlib)
 from gss.errors import InputError
 from gss.evaluation.robustness import (CLEAN, RobustnessResults, cache_folder, markdown_table,
                                        plot_severity_curves, png_suffix, summarize,
@@ -85,11 +85,7 @@ def check_args(args: argparse.Namespace) -> None:
     if args.jobs < 1:
         raise InputError(f'--jobs {args.jobs}: must be 1 or more')
     if args.plot:
-        try:
-            import matplotlib  # noqa: F401
-        except ImportError:
-            raise InputError('--plot needs matplotlib, which is not installed: pip install '
-                             'matplotlib, or drop --plot') from None
+        require_matplotlib('--plot')
     check_model_files(args)
 
 

@@ -170,8 +170,7 @@ class GMMSegHead(SubCentreHead):
     def class_log_likelihoods(self, inputs: List[Tensor]) -> Tuple[Tensor, Tensor]:
         """(B, C, h, w) class logits and raw class log-likelihoods log p(x | c) (of the best
         component), before LayerNorm."""
-        _, scores, logits = self.embed_and_score(inputs)
-        return logits, self.to_map(self.class_scores(scores), logits)
+        return self.raw_class_scores(inputs)
 
     def predict(self, inputs: List[Tensor], batch_img_metas: List[dict], test_cfg) -> Tensor:
         """With ``test_cfg.open_set``: the C logits, then the C class log-likelihoods, then the

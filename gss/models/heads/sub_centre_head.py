@@ -100,12 +100,16 @@ class SubCentreHead(BaseDecodeHead):
     def forward(self, inputs: List[Tensor]) -> Tensor:
         return self.embed_and_score(inputs)[2]
 
+    def raw_class_scores(self, inputs: List[Tensor]) -> Tuple[Tensor, Tensor]:
+        """(B, C, h, w) class logits and the raw class scores under them: each class's best
+        sub-centre score, before LayerNorm."""
+        _, scores, logits = self.embed_and_score(inputs)
+        return logits, self.to_map(self.class_scores(scores), logits)
+
     def open_set_scores(self, inputs: List[Tensor]) -> Dict[str, Tensor]:
         """Per-pixel unknown-class scores, (B, 1, h, w) each, higher for less known pixels:
-        minus the best sub-centre score over all classes (before LayerNorm), named by the
-        subclass (:attr:`OPEN_SET_SCORE`)."""
-        _, scores, logits = self.embed_and_score(inputs)
-        best = self.to_map(self.class_scores(scores), logits).max(1, keepdim=True).values
+        minus the best raw class score, named by the subclass (:attr:`OPEN_SET_SCORE`)."""
+        best = self.raw_class_scores(inputs)[1].max(1, keepdim=True).values
         return {self.OPEN_SET_SCORE: -best}
 
     # ------------------------------------------------------------------------ training

@@ -53,19 +53,20 @@ def _fake_result(path, name, config, seed, miou, checkpoint):
         val_curve=[[800, miou - 10 - seed], [1600, miou]], split='val', seed=seed)))
 
 
-def fake_work_dir(root, seeds=(0, 1, 2), skip=()):
-    """WORK_DIR/val/seed<S>/<model>/result.json for MIOUS (but the (seed, model)s in ``skip``),
-    each with an exported checkpoint whose content names its run; and the stage-1 result."""
+def fake_work_dir(root, seeds=(0, 1, 2), skip=(), split='val', offset=0.0, ceiling=92.5):
+    """WORK_DIR/<split>/seed<S>/<model>/result.json for MIOUS minus ``offset`` (but the
+    (seed, model)s in ``skip``), each with an exported checkpoint whose content names its run;
+    and the stage-1 result, mIoU ``ceiling``."""
     for seed in seeds:
         for name, by_seed in MIOUS.items():
             if (seed, name) in skip:
                 continue
-            run_dir = root / 'val' / f'seed{seed}' / name
+            run_dir = root / split / f'seed{seed}' / name
             run_dir.mkdir(parents=True)
             checkpoint = run_dir / 'export.pth'
             checkpoint.write_text(f'{name} seed {seed}')
-            _fake_result(run_dir, name, CONFIGS[name], seed, by_seed[seed], checkpoint)
-    _fake_result(root / 'val' / 'stage1', 'stage1', 'c.py', 0, 92.5, 'none')
+            _fake_result(run_dir, name, CONFIGS[name], seed, by_seed[seed] - offset, checkpoint)
+    _fake_result(root / split / 'stage1', 'stage1', 'c.py', 0, ceiling, 'none')
     return root
 
 
@@ -94,15 +95,48 @@ def test_report_gives_mean_std_seeds_median_ranking_and_targets(tmp_path, no_chi
     assert _row(report, 'gss-ff', after='mIoU of each seed')[-1] == 'seed 2 |'
     assert 'Ranking by the mean mIoU: gss-ff (68.17) > baseline (67.17)' in report
     targets = {line.split(' | ')[0][2:]: line.split(' | ')[1:] for line in report.splitlines()
-               if line.startswith('| GSS-')}
+               if line.startswith('| GSS')}
     assert targets == {
         'GSS-FF mIoU / baseline >= 1.00': ['1.015 (68.17 / 67.17)', 'met, margin +0.015 |'],
         'GSS-FF training step <= 1.3x baseline': ['1.20x', 'met, margin +0.10 |'],
-        'GSS-FF test throughput >= 0.5x baseline': ['0.60x', 'met, margin +0.10 |']}
+        'GSS-FF test throughput >= 0.5x baseline': ['0.60x', 'met, margin +0.10 |'],
+        'GSS stage-1 ceiling mIoU >= 95': ['92.50', 'missed, margin -2.50 |']}
     # the mean curve over seeds: baseline at 800 is mean(57.0, 57.0, 54.5)
     assert _row(report, '800')[1:3] == ['56.17', '57.17']
     assert _row(report, 'stage1')[1:] == ['90.00', '9.25 |']  # every class, next to the ceiling
     assert (work / 'results.md').read_text() == report
+
+
+def test_several_splits_report_each_then_the_targets_side_by_side(tmp_path, no_child_process):
+    work = fake_work_dir(tmp_path / 'w')
+    # on the held-out drive every run scores 20 less: GSS-FF / baseline is 48.17 / 47.17
+    fake_work_dir(work, split='heldout-0006R0', offset=20.0, ceiling=95.5)
+    report = _main(['--schedule', '4k', '--models', 'baseline', 'gss-ff', '--seeds', '0', '1',
+                    '2', '--work-dir', str(work), '--split', 'val', 'heldout-0006R0'])
+    assert no_child_process == []
+    assert 'evaluated on CamVid val' in report
+    assert 'evaluated on CamVid held-out drive 0006R0' in report
+    assert (work / 'results_heldout-0006R0.md').read_text() in report
+    side_by_side = report.split('# Targets side by side, on the means over seeds 0 1 2')[1]
+    assert side_by_side.splitlines()[2] == (
+        '| target | CamVid val | CamVid held-out drive 0006R0 |')
+    assert _row(side_by_side, 'GSS-FF mIoU / baseline >= 1.00')[1:] == [
+        '1.015 (68.17 / 67.17): met, margin +0.015',
+        '1.021 (48.17 / 47.17): met, margin +0.021 |']
+    assert _row(side_by_side, 'GSS stage-1 ceiling mIoU >= 95')[1:] == [
+        '92.50: missed, margin -2.50', '95.50: met, margin +0.50 |']
+    assert (work / 'targets.md').read_text() in report
+
+
+def test_side_by_side_leaves_a_target_a_split_did_not_measure_empty():
+    from comparison_report import Target, format_targets_side_by_side
+
+    table = format_targets_side_by_side({
+        'a': [Target('t1', '1.0', 0.5, 1)],
+        'b': [Target('t1', '0.2', -0.3, 1), Target('t2', 'x', float('nan'), 1)]})
+    assert table.splitlines()[2:] == ['| t1 | 1.0: met, margin +0.5 | 0.2: missed, margin -0.3 |',
+                                      '| t2 |  | x: - |']
+    assert format_targets_side_by_side({'a': [], 'b': []}) == ''
 
 
 def test_median_run_of_an_even_count_is_the_lower_middle_one():
@@ -143,7 +177,9 @@ def test_export_median_ships_each_models_median_run_and_the_metafile_says_so(
 
 
 @pytest.mark.parametrize('argv, named', [
-    (['--split', 'heldout-0006R0', '--export-median'], '--split val, not heldout-0006R0'),
+    (['--split', 'heldout-0006R0', '--export-median'],
+     '--split val among the splits, not only heldout-0006R0'),
+    (['--split', 'val', 'heldout-0006R0', 'val'], '--split: val is listed twice'),
     (['--split', 'heldout-9999'], "invalid choice: 'heldout-9999'"),
     (['--seeds', '0', '-1'], '--seeds -1: seeds are integers >= 0'),
     (['--seeds', '1', '2', '1'], '--seeds: seed 1 is listed twice'),

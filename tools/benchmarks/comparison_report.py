@@ -3,7 +3,8 @@
 means, GSS's targets on the means, mIoU against iterations, every class's IoU, the commands."""
 from __future__ import annotations
 
-from typing import List, Optional, Sequence
+from dataclasses import dataclass
+from typing import List, Mapping, Optional, Sequence
 
 from model_comparison import RunResult
 from report import figure, markdown_table, mean_std
@@ -40,44 +41,91 @@ def format_seed_table(summaries: Sequence[ModelSummary]) -> str:
                           ['mean ± std', 'median run'], rows)
 
 
-def format_targets(summaries: Sequence[ModelSummary]) -> str:
-    """GSS's targets on the means over the seeds, each measured, met or missed, with its margin
-    (positive: met by that much): GSS-FF / baseline mIoU >= 1.00, GSS-FF - GMMSeg and GSS-FF -
-    ProtoSeg >= 0, GSS-FT-W - GSS-FF >= +1.0, and GSS-FF's training step (<= 1.3x) and test
-    throughput (>= 0.5x) against the baseline's. The speeds come from the training logs and test
-    runs, one model after another; ``train_speed.py`` measures them side by side. Targets whose
-    models were not run are left out; '' when none is left."""
+@dataclass
+class Target:
+    """One of GSS's targets as measured: what it asks, the measured figures, and the margin by
+    which it is met (positive) or missed (negative; NaN: not measured)."""
+    name: str
+    measured: str
+    margin: float
+    digits: int
+
+    @property
+    def status(self) -> str:
+        """'met, margin +0.10', 'missed, margin -0.03', or '-' when not measured."""
+        if self.margin != self.margin:
+            return '-'
+        verdict = 'met' if self.margin >= 0 else 'missed'
+        return f'{verdict}, margin {self.margin:+.{self.digits}f}'
+
+
+def measure_targets(summaries: Sequence[ModelSummary], ceiling: Optional[RunResult] = None,
+                    ceiling_floor: Optional[float] = None) -> List[Target]:
+    """GSS's targets on the means over the seeds: GSS-FF / baseline mIoU >= 1.00, GSS-FF's
+    training step (<= 1.3x) and test throughput (>= 0.5x) against the baseline's, GSS-FF -
+    GMMSeg and GSS-FF - ProtoSeg >= 0, GSS-FT-W - GSS-FF >= +1.0, and, given the stage-1
+    ``ceiling`` and its ``ceiling_floor``, the ceiling's mIoU >= the floor. The speeds come from
+    the training logs and test runs, one model after another; ``train_speed.py`` measures them
+    side by side. Targets whose models were not run are left out; none without GSS-FF."""
     by_name = {s.name: s for s in summaries}
     ff = by_name.get('gss-ff')
     if ff is None:
-        return ''
+        return []
     rows = []
-
-    def add(target: str, measured: str, margin: float, digits: int) -> None:
-        status = '-' if margin != margin else 'met' if margin >= 0 else 'missed'
-        rows.append([target, measured, f'{status}, margin {margin:+.{digits}f}'])
-
     base = by_name.get('baseline')
     if base is not None:
         ratio = ff.miou_mean / base.miou_mean
-        add('GSS-FF mIoU / baseline >= 1.00',
-            f'{ratio:.3f} ({ff.miou_mean:.2f} / {base.miou_mean:.2f})', ratio - 1.0, 3)
+        rows.append(Target('GSS-FF mIoU / baseline >= 1.00',
+                           f'{ratio:.3f} ({ff.miou_mean:.2f} / {base.miou_mean:.2f})',
+                           ratio - 1.0, 3))
         step = ff.mean_of('seconds_per_iter') / base.mean_of('seconds_per_iter')
-        add('GSS-FF training step <= 1.3x baseline', f'{step:.2f}x', 1.3 - step, 2)
+        rows.append(Target('GSS-FF training step <= 1.3x baseline', f'{step:.2f}x', 1.3 - step,
+                           2))
         test = ff.mean_of('test_images_per_second') / base.mean_of('test_images_per_second')
-        add('GSS-FF test throughput >= 0.5x baseline', f'{test:.2f}x', test - 0.5, 2)
+        rows.append(Target('GSS-FF test throughput >= 0.5x baseline', f'{test:.2f}x',
+                           test - 0.5, 2))
     for peer in ('gmmseg', 'protoseg'):
         other = by_name.get(peer)
         if other is not None:
             diff = ff.miou_mean - other.miou_mean
-            add(f'GSS-FF mIoU - {peer} >= 0',
-                f'{diff:+.2f} ({ff.miou_mean:.2f} - {other.miou_mean:.2f})', diff, 2)
+            rows.append(Target(f'GSS-FF mIoU - {peer} >= 0',
+                               f'{diff:+.2f} ({ff.miou_mean:.2f} - {other.miou_mean:.2f})',
+                               diff, 2))
     ftw = by_name.get('gss-ftw')
     if ftw is not None:
         gain = ftw.miou_mean - ff.miou_mean
-        add('GSS-FT-W mIoU - GSS-FF >= +1.0',
-            f'{gain:+.2f} ({ftw.miou_mean:.2f} - {ff.miou_mean:.2f})', gain - 1.0, 2)
+        rows.append(Target('GSS-FT-W mIoU - GSS-FF >= +1.0',
+                           f'{gain:+.2f} ({ftw.miou_mean:.2f} - {ff.miou_mean:.2f})',
+                           gain - 1.0, 2))
+    if ceiling is not None and ceiling_floor is not None:
+        rows.append(Target(f'GSS stage-1 ceiling mIoU >= {ceiling_floor:g}',
+                           f'{ceiling.miou:.2f}', ceiling.miou - ceiling_floor, 2))
+    return rows
+
+
+def format_targets(summaries: Sequence[ModelSummary], ceiling: Optional[RunResult] = None,
+                   ceiling_floor: Optional[float] = None) -> str:
+    """``measure_targets`` as a table: each target, measured, met or missed with its margin;
+    '' when there is none."""
+    rows = [[t.name, t.measured, t.status]
+            for t in measure_targets(summaries, ceiling, ceiling_floor)]
     return markdown_table(['target', 'measured (means)', 'status'], rows) if rows else ''
+
+
+def format_targets_side_by_side(by_split: Mapping[str, Sequence[Target]]) -> str:
+    """The targets of several splits in one table, a column per split (split -> its
+    ``measure_targets``), each cell 'measured: met/missed, margin'; a target a split did not
+    measure is left empty there. '' when no split measured any."""
+    names: List[str] = []
+    for targets in by_split.values():
+        names += [t.name for t in targets if t.name not in names]
+    if not names:
+        return ''
+    cells = {split: {t.name: f'{t.measured}: {t.status}' for t in targets}
+             for split, targets in by_split.items()}
+    return markdown_table(['target'] + list(by_split),
+                          [[name] + [cells[split].get(name, '') for split in by_split]
+                           for name in names])
 
 
 def format_curve(results: Sequence) -> str:
@@ -131,15 +179,17 @@ def format_class_table(summaries: Sequence[ModelSummary]) -> str:
 
 def format_report(title: str, summaries: Sequence[ModelSummary], classes: Sequence[str],
                   ceiling: Optional[RunResult] = None, stage1: Optional[str] = None,
-                  curve_left_out: Sequence[str] = ()) -> str:
-    """The whole report; ``curve_left_out``: models that train on their own axis (GSS-FT-W)."""
+                  curve_left_out: Sequence[str] = (),
+                  ceiling_floor: Optional[float] = None) -> str:
+    """The whole report; ``curve_left_out``: models that train on their own axis (GSS-FT-W);
+    ``ceiling_floor``: the stage-1 ceiling's target, if the dataset has one."""
     seeds = ' '.join(map(str, sorted({seed for s in summaries for seed in s.seeds})))
     lines = [f'# {title}', '', f'Seeds: {seeds} (figures: mean ± sample std over the seeds).',
              '', format_table(summaries, classes), '',
              'mIoU of each seed (the median run is the one `--export-median` ships):', '',
              format_seed_table(summaries), '', f'Ranking by the mean mIoU: {ranking(summaries)}',
              '']
-    targets = format_targets(summaries)
+    targets = format_targets(summaries, ceiling, ceiling_floor)
     if targets:
         lines += [f'Targets, on the means over seeds {seeds}:', '', targets, '']
     curve = format_curve([s for s in summaries if s.name not in curve_left_out])

@@ -184,6 +184,7 @@ def test_export_median_ships_each_models_median_run_and_the_metafile_says_so(
     (['--seeds', '0', '-1'], '--seeds -1: seeds are integers >= 0'),
     (['--seeds', '1', '2', '1'], '--seeds: seed 1 is listed twice'),
     (['--models', 'gss-ftw'], '--models gss-ftw starts from gss-ff: list both'),
+    (['--jobs', '0'], '--jobs 0: at least 1 training at a time'),
 ])
 def test_bad_arguments_end_with_one_line_naming_them(argv, named, capsys):
     from compare_heads import parse_args
@@ -304,3 +305,49 @@ def test_metafile_write_that_fails_leaves_the_previous_file(tmp_path, monkeypatc
         metafile.write_yaml_atomically({'Models': [{'Name': 'x'}]}, str(path))
     assert path.read_text() == 'Models: []\n'
     assert os.listdir(tmp_path) == ['metafile.yaml']
+
+
+def test_jobs_train_runs_at_once_with_ftw_after_its_ff_and_a_failure_stopping_no_other(
+        tmp_path, monkeypatch):
+    import threading
+    import time
+
+    import model_comparison
+    from compare_heads import RUNS
+    from model_comparison import Comparison, max_iters, train_concurrently
+    from timing import StreamedRun
+
+    lock = threading.Lock()
+    events, running, peak = [], [0], [0]
+
+    def fake_training(cmd, prefix, log_path, cwd=None):
+        work_dir = cmd[cmd.index('--work-dir') + 1]
+        name = os.path.relpath(work_dir, tmp_path)  # '<seed>/<model>'
+        with lock:
+            events.append(('start', name))
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        time.sleep(0.2)
+        failed = name == 'seed1/baseline'
+        if not failed:
+            open(os.path.join(work_dir, f'iter_{max_iters(cmd[2], [])}.pth'), 'w').close()
+        with lock:
+            running[0] -= 1
+            events.append(('end', name))
+        return StreamedRun(int(failed), [], 0.0, 0.2)
+
+    monkeypatch.setattr(model_comparison, 'run_streamed', fake_training)
+    runs = [r for r in RUNS['camvid', '4k'] if r.name in ('baseline', 'gss-ff', 'gss-ftw')]
+    comparisons = [Comparison(runs, str(tmp_path / f'seed{seed}'), 'val', seed)
+                   for seed in (0, 1)]
+    with pytest.raises(RuntimeError, match='baseline: training failed'):
+        train_concurrently(comparisons, jobs=2)
+    assert peak[0] == 2
+    started = [name for event, name in events if event == 'start']
+    assert sorted(started) == sorted(f'seed{s}/{m}' for s in (0, 1)
+                                     for m in ('baseline', 'gss-ff', 'gss-ftw'))
+    for seed in (0, 1):  # FT-W starts from its own seed's finished GSS-FF
+        assert events.index(('start', f'seed{seed}/gss-ftw')) > \
+            events.index(('end', f'seed{seed}/gss-ff'))
+    assert (tmp_path / 'seed1' / 'gss-ftw' / 'iter_1000.pth').exists()
+    assert not (tmp_path / 'seed1' / 'baseline' / 'iter_4000.pth').exists()

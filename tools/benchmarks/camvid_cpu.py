@@ -3,7 +3,7 @@ clone with one command:
 
     python tools/benchmarks/camvid_cpu.py [--schedule 800|4k] [--models ...]
         [--split {val,heldout-0006R0,heldout-0001TP} ...] [--seeds S [S ...]]
-        [--export-median] [--metafile] [--work-dir DIR]
+        [--export-median] [--metafile] [--jobs N] [--work-dir DIR]
 
 compare_heads.py with ``--dataset camvid`` and these defaults: 8 images of the evaluated split
 are drawn, the work dir is work_dirs/camvid_cpu (``--schedule 4k``: work_dirs/camvid_cpu_4k;

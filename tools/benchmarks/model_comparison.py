@@ -153,13 +153,29 @@ class Comparison:
         iters = max_iters(run.config, self.train_options(run))
         return osp.join(self.run_dir(run.name), f'iter_{iters}.pth')
 
+    def prefix(self, run: ModelRun) -> str:
+        """What each output line of ``run``'s child processes starts with."""
+        index = self.runs.index(run)
+        return f'[{self.split} seed {self.seed} {index + 1}/{len(self.runs)} {run.name}]'
+
     def run_all(self) -> Dict[str, RunResult]:
         """Run (or read) every model in order: {name: result}."""
         for index, run in enumerate(self.runs):
             self.progress(index)
-            prefix = f'[{self.split} seed {self.seed} {index + 1}/{len(self.runs)} {run.name}]'
-            self.results[run.name] = self.run_one(run, prefix)
+            self.results[run.name] = self.run_one(run, self.prefix(run))
         return self.results
+
+    def training_chains(self) -> List[List[ModelRun]]:
+        """The runs as independent chains: each run that starts from scratch, followed by the
+        runs that start from its final checkpoint (GSS-FF, then GSS-FT-W)."""
+        return [[run] + [r for r in self.runs if r.init_from == run.name]
+                for run in self.runs if run.init_from is None]
+
+    def train_chain(self, chain: Sequence[ModelRun]) -> None:
+        """Train (or resume) the unfinished runs of ``chain`` one after the other."""
+        for run in chain:
+            if self.earlier_result(run.name) is None:
+                self.train(run, self.prefix(run))
 
     def progress(self, index: int) -> None:
         """Print how many models are done, and an estimate of the minutes left."""
@@ -281,6 +297,22 @@ class Comparison:
         save_atomically(asdict(result), osp.join(self.run_dir(name), 'result.json'),
                         as_json=True)
         return result
+
+
+def train_concurrently(comparisons: Sequence[Comparison], jobs: int) -> None:
+    """Train every unfinished run of ``comparisons`` (several seeds or splits), up to ``jobs``
+    trainings at a time; a run that starts from another's checkpoint trains right after it, in
+    the same slot. A failed training does not stop the others; the first failure is raised once
+    they have all ended. Exporting and evaluating stay with ``Comparison.run_all``, which then
+    finds the final checkpoints."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(comparison.train_chain, chain) for comparison in comparisons
+                   for chain in comparison.training_chains()]
+    errors = [f.exception() for f in futures if f.exception() is not None]
+    if errors:
+        raise errors[0]
 
 
 def _read_json(path: str, default: dict) -> dict:

@@ -167,3 +167,67 @@ def test_sampled_tokens_follow_the_predicted_distribution():
     first = FactorisedTokenClassifier(4, (2, 3)).sample_tokens(
         logits, torch.Generator().manual_seed(0))
     assert torch.equal(again, first)
+
+
+def test_code_distance_targets_by_hand():
+    # one channel of 3 levels (codes -1, 0, 1: step 1), sigma 1, target level 0: the target is
+    # exp(-d^2 / 2) over d = 0, 1, 2, normalised: 0.5741, 0.3482, 0.0777; logits (2, 0, 0)
+    loss = MODELS.build(dict(TOKEN_LOSS, code_sigma=1.0))
+    logits = torch.tensor([2.0, 0.0, 0.0]).view(1, 3, 1, 1)
+    value = loss(logits, torch.zeros(1, 1, 1, dtype=torch.long), -1, (3,))
+    assert value.item() == pytest.approx(1.091351, abs=1e-5)
+
+
+def test_code_distance_targets_cost_less_next_to_the_right_code():
+    levels = (8,)
+    target = torch.full((1, 1, 1), 3)
+
+    def peaked_at(level):
+        return (10.0 * torch.nn.functional.one_hot(torch.tensor(level), 8).float()).view(
+            1, 8, 1, 1)
+
+    hard, soft = MODELS.build(TOKEN_LOSS), MODELS.build(dict(TOKEN_LOSS, code_sigma=0.3))
+    assert hard(peaked_at(4), target, -1, levels) == pytest.approx(
+        hard(peaked_at(6), target, -1, levels).item())
+    assert soft(peaked_at(4), target, -1, levels) < soft(peaked_at(6), target, -1, levels) - 2
+
+
+def test_tiny_code_sigma_is_the_hard_loss_with_ignored_cells_and_weights():
+    torch.manual_seed(0)
+    logits = torch.randn(2, sum(LEVELS), 3, 5)
+    tokens = torch.randint(0, 32, (2, 3, 5))
+    tokens[0, 0, :2] = 99  # ignored cells
+    weight = torch.rand(2, 3, 5)
+    hard = MODELS.build(TOKEN_LOSS)(logits, tokens, 99, LEVELS, weight)
+    soft = MODELS.build(dict(TOKEN_LOSS, code_sigma=1e-3))(logits, tokens, 99, LEVELS, weight)
+    assert soft.item() == pytest.approx(hard.item(), rel=1e-5)
+
+
+@pytest.mark.parametrize('config, levels, named', [
+    (dict(TOKEN_LOSS, code_sigma=-0.1), LEVELS, 'code_sigma must be >= 0'),
+    (dict(TOKEN_LOSS, code_sigma=0.2), None, "token_predictor='factorised'"),
+])
+def test_code_sigma_refusals_name_it(config, levels, named):
+    from gss.errors import InputError
+
+    with pytest.raises(InputError, match=named):
+        MODELS.build(config)(torch.zeros(1, 32 if levels is None else 10, 1, 1),
+                             torch.zeros(1, 1, 1, dtype=torch.long), -1, levels)
+
+
+def test_swin_drop_path_drops_blocks_in_training_only():
+    from mmcv.cnn.bricks.drop import DropPath
+
+    head = _build(dict(GSS_HEAD, type='GSSFFHead', token_predictor='factorised',
+                       swin_drop_path_rate=0.5))
+    rates = {m.drop_prob for m in head.token_mixer.modules() if isinstance(m, DropPath)}
+    assert rates == {0.5}
+    plain = _build(dict(GSS_HEAD, type='GSSFFHead', token_predictor='factorised'))
+    features, _ = _gss_inputs()
+    with torch.no_grad():
+        for mode in ('eval', 'train'):  # train: both normalise with the batch's statistics
+            getattr(head, mode)(), getattr(plain, mode)()
+            torch.manual_seed(1)
+            same = torch.allclose(head(features)['token_logits'],
+                                  plain(features)['token_logits'], atol=1e-5)
+            assert same == (mode == 'eval')

@@ -129,7 +129,7 @@ def build_parser(dataset: str, export_dir: Optional[str], pictures: int) -> argp
                         help='one run of every model per seed (default: 0)')
     parser.add_argument('--export-median', action='store_true',
                         help='copy each model\'s median run\'s checkpoint to the export dir '
-                             '(--split val only)')
+                             '(of the val split)')
     parser.add_argument('--metafile', action='store_true',
                         help='write the results into each config folder\'s metafile.yaml')
     parser.add_argument('--jobs', type=int, default=1,

@@ -44,6 +44,8 @@ class GSSTokenHead(FrozenTokenizerHolder, BaseDecodeHead):
         token_channels: width of the fused token features and the Swin blocks.
         token_classifier_channels: width before the token classifier.
         swin_depth, swin_num_heads, swin_window_size, swin_mlp_ratio: the Swin sequence.
+        swin_drop_path_rate: stochastic depth of every Swin block while training (the chance
+            that a sample skips a block's attention or MLP); 0, the original's.
         token_predictor: 'flat' (the paper's softmax over the whole codebook; any VQ-VAE) or
             'factorised' (one softmax per FSQ channel; the project's MaskigeVQVAE), see
             :mod:`gss.models.layers.token_classifier`.
@@ -59,7 +61,8 @@ class GSSTokenHead(FrozenTokenizerHolder, BaseDecodeHead):
                  token_grid_index: int = 1, token_channels: int = 512,
                  token_classifier_channels: int = 2048, swin_depth: int = 2,
                  swin_num_heads: int = 16, swin_window_size: int = 7,
-                 swin_mlp_ratio: float = 2.0, token_predictor: str = 'flat',
+                 swin_mlp_ratio: float = 2.0, swin_drop_path_rate: float = 0.0,
+                 token_predictor: str = 'flat',
                  init_cfg: Optional[dict] = None, **kwargs) -> None:
         super().__init__(init_cfg=init_cfg, input_transform='multiple_select',
                          loss_decode=loss_decode, **kwargs)
@@ -70,7 +73,7 @@ class GSSTokenHead(FrozenTokenizerHolder, BaseDecodeHead):
         self.token_fusion = LevelFusion(self.in_channels, self.channels, token_channels,
                                         token_grid_index, **self.conv_settings)
         self.token_mixer = SwinTokenMixer(token_channels, swin_depth, swin_num_heads,
-                                          swin_window_size, swin_mlp_ratio)
+                                          swin_window_size, swin_mlp_ratio, swin_drop_path_rate)
         self.token_classifier = nn.Sequential(
             ConvModule(token_channels, token_classifier_channels, 1, conv_cfg=self.conv_cfg,
                        norm_cfg=self.norm_cfg, act_cfg=self.act_cfg),

@@ -15,7 +15,7 @@ from mmseg.structures import SegDataSample
 
 from gss.maskige.vqvae.dalle import write_random_dalle_checkpoint
 from gss.maskige.vqvae.maskige_vqvae import MaskigeVQVAE
-from gss.models.heads.gss_ftw_head import GSS_FF_ONLY_OPTIONS
+from gss.models.heads.gss_ftw_head import GSS_FF_ONLY_OPTIONS, PIXEL_BRANCH_OPTIONS
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 LEAF_CONFIGS = sorted(p for p in glob.glob(osp.join(REPO_ROOT, 'configs', '**', '*.py'),
@@ -152,11 +152,17 @@ def test_ftw_config_is_its_ff_network_frozen_with_a_learned_x_inverse(path):
     ff_head, ftw_head = ff_model.pop('decode_head'), ftw_model.pop('decode_head')
     assert ftw_model == ff_model
     assert (ff_head['type'], ftw_head['type']) == ('GSSFFHead', 'GSSFTWHead')
-    ftw_own = ('type', 'inverse_mode', 'loss_decode')
-    ff_own = ('type', 'loss_decode') + GSS_FF_ONLY_OPTIONS
+    # The pixel branch: FT-W builds it only to mix it in (pixel_score_weight), and then as
+    # its GSS-FF's, whose checkpoint holds its weights.
+    ftw_own = ('type', 'inverse_mode', 'loss_decode', 'pixel_score_weight') + PIXEL_BRANCH_OPTIONS
+    ff_own = ('type', 'loss_decode', 'pixel_score_weight') + GSS_FF_ONLY_OPTIONS + \
+        PIXEL_BRANCH_OPTIONS
     shared = {k: v for k, v in ftw_head.items()
               if k not in ftw_own and not k.startswith('inverse_')}
     assert shared == {k: v for k, v in ff_head.items() if k not in ff_own}
+    if ftw_head.get('pixel_score_weight'):
+        assert {k: ftw_head.get(k) for k in PIXEL_BRANCH_OPTIONS} == \
+            {k: ff_head.get(k) for k in PIXEL_BRANCH_OPTIONS}
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader', 'val_evaluator'):
         if key in ff:
             ff_value = dict(ff[key].to_dict(), batch_size=ftw[key].batch_size) \

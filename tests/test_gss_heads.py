@@ -178,8 +178,8 @@ def test_pixel_channels_narrow_only_the_pixel_branch():
         MODELS.build(_head_cfg(pixel_channels=8, single_fusion=True))
 
 
-def _segmentor(head_type='GSSFTWHead', **extra):
-    head = _head_cfg(type=head_type, in_channels=[16, 8, 32, 64])
+def _segmentor(head_type='GSSFTWHead', head_options=None, **extra):
+    head = _head_cfg(type=head_type, in_channels=[16, 8, 32, 64], **(head_options or {}))
     if head_type == 'GSSFTWHead':
         head.update(inverse_channels=8, inverse_swin_num_heads=2)
     torch.manual_seed(0)
@@ -306,3 +306,35 @@ def test_ftw_head_refuses_the_training_options_of_gss_ff(option):
                                          f'GSS-FT-W does not use; remove it from the FT-W config'):
         MODELS.build(_head_cfg(type='GSSFTWHead', inverse_channels=8, inverse_swin_num_heads=2,
                                **option))
+
+
+def test_ftw_mixes_its_frozen_ff_pixel_branch_into_the_learned_inverse_at_inference():
+    pixel = dict(pixel_channels=8)
+    model = _segmentor(freeze_image_network=True,
+                       head_options=dict(pixel_score_weight=0.25, **pixel))
+    ff_keys = {k: v.shape for k, v in _segmentor('GSSFFHead', pixel).state_dict().items()
+               if k.startswith(('decode_head.pixel_fusion.', 'decode_head.conv_seg.'))}
+    ftw_state = model.state_dict()
+    assert ff_keys and {k: ftw_state[k].shape for k in ff_keys} == ff_keys  # FF's weights load
+    trainable = {n for n, p in model.named_parameters() if p.requires_grad}
+    assert all(n.startswith('decode_head.learned_inverse.') for n in trainable)
+    head = model.decode_head
+    assert head.SCORES_ARE_PROBABILITIES
+    model.train()
+    assert not head.pixel_fusion.training
+    assert 'pixel_logits' not in head(_features_for(model))  # training needs only X^-1
+    model.eval()
+    with torch.no_grad():
+        features = _features_for(model)
+        out = head(features)
+        scores = head.predict(features, [dict(img_shape=(32, 32))] * 2, None)
+    mix = 0.75 * out['inverse_logits'].softmax(1) + 0.25 * F.interpolate(
+        out['pixel_logits'], size=out['inverse_logits'].shape[2:], mode='bilinear',
+        align_corners=False).softmax(1)
+    assert torch.allclose(scores, F.interpolate(mix, size=(32, 32), mode='bilinear',
+                                                align_corners=False), atol=1e-6)
+    assert torch.allclose(scores.sum(1), torch.ones(2, 32, 32), atol=1e-5)
+    assert not getattr(_segmentor(freeze_image_network=True).decode_head,
+                       'SCORES_ARE_PROBABILITIES', False)
+    with pytest.raises(InputError, match='pixel_score_weight must lie in'):
+        _segmentor(freeze_image_network=True, head_options=dict(pixel_score_weight=1.5))

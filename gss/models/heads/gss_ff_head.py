@@ -15,16 +15,16 @@ import torch.nn.functional as F
 from mmseg.models.losses import accuracy
 from mmseg.registry import MODELS
 from mmseg.utils import SampleList
-from torch import Tensor, nn
+from torch import Tensor
 
 from gss.errors import InputError
 from gss.models.heads.gss_token_head import GSSTokenHead, cross_entropy_loss, token_loss
-from gss.models.layers import LevelFusion
+from gss.models.heads.pixel_branch import PixelBranchMixin
 from gss.models.losses import TokenCrossEntropyLoss, rare_class_cell_weights
 
 
 @MODELS.register_module()
-class GSSFFHead(GSSTokenHead):
+class GSSFFHead(PixelBranchMixin, GSSTokenHead):
     """GSS-FF: tokens of the maskige from image features; X^-1 is nearest palette colour.
 
     Args:
@@ -71,38 +71,18 @@ class GSSFFHead(GSSTokenHead):
             raise InputError(f'GSSFFHead: token_class_balance must be >= 0 (0: no weighting, '
                              f'0.5: inverse square root of class frequency), got '
                              f'{token_class_balance}')
-        if not 0 <= pixel_score_weight <= 1:
-            raise InputError(f'GSSFFHead: pixel_score_weight must lie in [0, 1] (0: the '
-                             f'decoded maskige alone), got {pixel_score_weight}')
         if token_samples < 0:
             raise InputError(f'GSSFFHead: token_samples must be >= 0 (0: the most likely '
                              f'tokens), got {token_samples}')
         self.token_class_balance = token_class_balance
-        self.pixel_score_weight = pixel_score_weight
         self.token_samples = token_samples
-        self.pixel_channel_index = pixel_channel_index
-        self.single_fusion = single_fusion
-        if single_fusion:
-            if pixel_channels is not None:
-                raise InputError('GSSFFHead: pixel_channels sets the pixel branch\'s own fusion; '
-                                 'with single_fusion=True there is none (leave it unset)')
-            self.pixel_fusion = None
-            self.conv_seg = nn.Conv2d(self.token_channels, self.num_classes, 1)
-        else:
-            width = self.channels if pixel_channels is None else pixel_channels
-            self.pixel_fusion = LevelFusion(self.in_channels, width, width,
-                                            pixel_channel_index, **self.conv_settings)
-            if width != self.channels:
-                self.conv_seg = nn.Conv2d(width, self.num_classes, 1)
+        self.build_pixel_branch(pixel_channel_index, single_fusion, pixel_channels,
+                                pixel_score_weight)
 
     def forward(self, inputs: List[Tensor]) -> Dict[str, Tensor]:
         inputs = self._transform_inputs(inputs)
         tokens, fused = self.token_logits(inputs)
         return dict(token_logits=tokens, pixel_logits=self.pixel_logits(inputs, fused))
-
-    def pixel_logits(self, inputs: List[Tensor], fused: Tensor) -> Tensor:
-        """The pixel branch's class logits from the selected inputs (or the token fusion)."""
-        return self.cls_seg(fused if self.single_fusion else self.pixel_fusion(inputs))
 
     def loss_by_feat(self, seg_logits: Dict[str, Tensor],
                      batch_data_samples: SampleList) -> dict:
@@ -147,10 +127,7 @@ class GSSFFHead(GSSTokenHead):
         when ``pixel_logits`` are given and ``pixel_score_weight`` is above 0."""
         scores = self.class_shares(seg_logits['token_logits'])
         if self.pixel_score_weight and 'pixel_logits' in seg_logits:
-            pixel = F.interpolate(seg_logits['pixel_logits'], size=scores.shape[2:],
-                                  mode='bilinear', align_corners=self.align_corners)
-            w = self.pixel_score_weight
-            scores = (1 - w) * scores + w * pixel.softmax(1)
+            scores = self.mix_pixel_scores(scores, seg_logits['pixel_logits'])
         return super().predict_by_feat(scores, batch_img_metas)
 
     def class_shares(self, token_logits: Tensor) -> Tensor:

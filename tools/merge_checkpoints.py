@@ -1,11 +1,14 @@
 """Merge a GSS-FF checkpoint (image network) and a GSS-FT-W checkpoint (learned X^-1).
 
-    python tools/merge_checkpoints.py FF.pth FTW.pth OUT.pth
+    python tools/merge_checkpoints.py FF.pth FTW.pth OUT.pth [--with-pixel-branch]
     python tools/test.py configs/gss/.../gss-ftw_*.py OUT.pth --eval mIoU
 
 The result holds the FF checkpoint's weights for every key the FT-W model has (image network
-and token branch) and the FT-W checkpoint's ``decode_head.learned_inverse.*``; the FF-only pixel
-branch is dropped. It is a plain state dict (``weights_only=True`` loads it).
+and token branch) and the FT-W checkpoint's ``decode_head.learned_inverse.*``. The FF-only pixel
+branch is dropped unless the FT-W model has it (``pixel_score_weight`` above 0) or
+``--with-pixel-branch`` asks for it: then a GSS-FT-W trained without the mix can be tested with
+it (``--cfg-options model.decode_head.pixel_score_weight=W`` and the GSS-FF's
+``pixel_channels``). The file is an mmengine checkpoint (``weights_only=True`` loads it).
 """
 import argparse
 import os.path as osp
@@ -20,6 +23,7 @@ from gss.checkpoints import read_checkpoint, save_atomically, state_dict_of  # n
 from gss.errors import exit_on_input_error  # noqa: E402
 
 INVERSE_PREFIX = 'decode_head.learned_inverse.'
+PIXEL_BRANCH_PREFIXES = ('decode_head.pixel_fusion.', 'decode_head.conv_seg.')
 
 
 def load_state(path: str, role: str) -> tuple:
@@ -29,8 +33,9 @@ def load_state(path: str, role: str) -> tuple:
         return checkpoint, state_dict_of(checkpoint, path)
 
 
-def merge(ff_state: dict, ftw_state: dict) -> tuple:
-    """Returns (merged state, keys where the FT-W file's image network differs from FF's)."""
+def merge(ff_state: dict, ftw_state: dict, with_pixel_branch: bool = False) -> tuple:
+    """Returns (merged state, keys where the FT-W file's image network differs from FF's);
+    ``with_pixel_branch``: also GSS-FF's pixel branch, which the FT-W file lacks."""
     inverse = {k: v for k, v in ftw_state.items() if k.startswith(INVERSE_PREFIX)}
     if not inverse:
         raise ValueError(f'no {INVERSE_PREFIX}* weights: not a GSS-FT-W checkpoint')
@@ -43,6 +48,12 @@ def merge(ff_state: dict, ftw_state: dict) -> tuple:
                          f'not the GSS-FF model this FT-W model was built on')
     differ = [k for k in shared if not torch.equal(ff_state[k], ftw_state[k])]
     merged = {k: ff_state[k] for k in shared}
+    if with_pixel_branch:
+        pixel = {k: v for k, v in ff_state.items() if k.startswith(PIXEL_BRANCH_PREFIXES)}
+        if not pixel:
+            raise ValueError('has no pixel branch (decode_head.pixel_fusion.* or '
+                             'decode_head.conv_seg.*) for --with-pixel-branch')
+        merged.update(pixel)
     merged.update(inverse)
     return merged, differ
 
@@ -52,6 +63,9 @@ def main() -> None:
     parser.add_argument('ff_checkpoint')
     parser.add_argument('ftw_checkpoint')
     parser.add_argument('out')
+    parser.add_argument('--with-pixel-branch', action='store_true',
+                        help="also GSS-FF's pixel branch, to test GSS-FT-W with "
+                             'pixel_score_weight above 0')
     parser.add_argument('--overwrite', action='store_true', help='replace an existing OUT')
     args = parser.parse_args()
     if osp.exists(args.out) and not args.overwrite:
@@ -59,7 +73,7 @@ def main() -> None:
     ff, ff_state = load_state(args.ff_checkpoint, 'GSS-FF')
     ftw, ftw_state = load_state(args.ftw_checkpoint, 'GSS-FT-W')
     try:
-        merged, differ = merge(ff_state, ftw_state)
+        merged, differ = merge(ff_state, ftw_state, args.with_pixel_branch)
     except ValueError as err:
         role = 'GSS-FT-W' if 'not a GSS-FT-W' in str(err) else 'GSS-FF'
         path = args.ftw_checkpoint if role == 'GSS-FT-W' else args.ff_checkpoint

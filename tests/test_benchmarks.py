@@ -64,7 +64,7 @@ def test_paper_scale_benchmark_runs_reduced_on_a_cpu():
 
 def test_model_comparison_trains_evaluates_draws_and_does_not_retrain(toy_data_root, tmp_path):
     """compare_heads.py (camvid_cpu.py is the same with CamVid defaults) on the toy scenes,
-    all five models, two iterations each."""
+    all five models, two iterations each, two trainings at a time."""
     import cv2
     import torch
 
@@ -72,8 +72,8 @@ def test_model_comparison_trains_evaluates_draws_and_does_not_retrain(toy_data_r
             'gss-ff', 'gss-ftw', 'gmmseg', 'protoseg', '--iters', '2', '--pictures', '2',
             '--data-root', toy_data_root, '--work-dir', str(tmp_path / 'w'), '--export-dir',
             str(tmp_path / 'ckpt'), '--export-median']
-    out = subprocess.run([sys.executable] + args, cwd=REPO_ROOT, capture_output=True,
-                         text=True, timeout=900)
+    out = subprocess.run([sys.executable] + args + ['--jobs', '2'], cwd=REPO_ROOT,
+                         capture_output=True, text=True, timeout=900)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     report = (tmp_path / 'w' / 'results.md').read_text()
     for name in ('baseline', 'gss-ff', 'gss-ftw', 'gmmseg', 'protoseg', 'stage1'):

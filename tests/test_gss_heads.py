@@ -298,12 +298,21 @@ def test_residual_inverse_starts_at_gss_ff_and_learns_a_correction():
                                inverse_mode='nearest'))
 
 
-@pytest.mark.parametrize('option', [dict(pixel_channels=64), dict(token_class_balance=0.5),
-                                    dict(single_fusion=True), dict(pixel_channel_index=1)])
+@pytest.mark.parametrize('option', [dict(token_class_balance=0.5), dict(token_samples=4)])
 def test_ftw_head_refuses_the_training_options_of_gss_ff(option):
     name = next(iter(option))
     with pytest.raises(InputError, match=f'GSSFTWHead: {name} is a GSS-FF training option that '
                                          f'GSS-FT-W does not use; remove it from the FT-W config'):
+        MODELS.build(_head_cfg(type='GSSFTWHead', inverse_channels=8, inverse_swin_num_heads=2,
+                               **option))
+
+
+@pytest.mark.parametrize('option', [dict(pixel_channels=64), dict(single_fusion=True),
+                                    dict(pixel_channel_index=1)])
+def test_ftw_head_refuses_pixel_branch_options_without_the_mix(option):
+    name = next(iter(option))
+    with pytest.raises(InputError, match=f"GSSFTWHead: {name} describes GSS-FF's pixel branch, "
+                                         f'which GSS-FT-W builds only to mix it in'):
         MODELS.build(_head_cfg(type='GSSFTWHead', inverse_channels=8, inverse_swin_num_heads=2,
                                **option))
 

@@ -62,11 +62,14 @@ class GSSFTWHead(PixelBranchMixin, GSSTokenHead):
                  pixel_score_weight: float = 0.0,
                  loss_decode: dict = cross_entropy_loss('loss_inverse', 1.0), **kwargs) -> None:
         ff_only = sorted(set(kwargs) & set(GSS_FF_ONLY_OPTIONS))
-        if not pixel_score_weight:
-            ff_only += sorted(set(kwargs) & set(PIXEL_BRANCH_OPTIONS))
         if ff_only:
             raise InputError(f'GSSFTWHead: {", ".join(ff_only)} is a GSS-FF training option that '
                              f'GSS-FT-W does not use; remove it from the FT-W config')
+        unused = sorted(set(kwargs) & set(PIXEL_BRANCH_OPTIONS))
+        if unused and not pixel_score_weight:
+            raise InputError(f'GSSFTWHead: {", ".join(unused)} describes GSS-FF\'s pixel branch, '
+                             f'which GSS-FT-W builds only to mix it in: set pixel_score_weight '
+                             f'above 0 or remove it from the FT-W config')
         pixel_branch = {k: kwargs.pop(k) for k in PIXEL_BRANCH_OPTIONS if k in kwargs}
         super().__init__(loss_decode=loss_decode, **kwargs)
         if pixel_score_weight:

@@ -351,3 +351,75 @@ def test_jobs_train_runs_at_once_with_ftw_after_its_ff_and_a_failure_stopping_no
             events.index(('end', f'seed{seed}/gss-ff'))
     assert (tmp_path / 'seed1' / 'gss-ftw' / 'iter_1000.pth').exists()
     assert not (tmp_path / 'seed1' / 'baseline' / 'iter_4000.pth').exists()
+
+
+def test_records_keep_each_finished_run_and_a_later_session_retrains_nothing_recorded(
+        tmp_path, monkeypatch):
+    """A finished run's result is copied into the records; with an empty work dir (a new
+    session), a recorded run is read, not retrained, and an unrecorded one trains."""
+    import model_comparison
+    import torch
+    from compare_heads import RUNS
+    from model_comparison import Comparison
+    from timing import StreamedRun
+
+    trained = []
+
+    def fake_tools(cmd, prefix, log_path, cwd=None):
+        if cmd[1] == 'tools/train.py':
+            work_dir = cmd[cmd.index('--work-dir') + 1]
+            trained.append(os.path.basename(work_dir))
+            torch.save({'w': torch.ones(2)}, os.path.join(work_dir, 'iter_4000.pth'))
+            return StreamedRun(0, [], 0.0, 0.0)
+        return StreamedRun(0, ['Iter(test) [101/101]    mIoU: 61.2500  mAcc: 70.0000',
+                               '| sky | 90.5 | 95.0 |'], 0.0, 0.0)
+
+    monkeypatch.setattr(model_comparison, 'run_streamed', fake_tools)
+    monkeypatch.setattr(model_comparison, 'count_parameters', lambda config: 3.0)
+    monkeypatch.syspath_prepend(os.path.join(REPO_ROOT, 'tools'))  # the export's merge_checkpoints
+    baseline, = [r for r in RUNS['camvid', '4k'] if r.name == 'baseline']
+    records = tmp_path / 'records' / 'val' / 'seed0'
+    first = Comparison([baseline], str(tmp_path / 'session1'), 'val', 0, records=str(records))
+    result = first.run_one(baseline, '')
+    assert trained == ['baseline'] and result.miou == 61.25
+    kept = json.loads((records / 'baseline.json').read_text())
+    assert (kept['miou'], kept['class_iou'], kept['seed']) == (61.25, {'sky': 90.5}, 0)
+
+    gss_ff, = [r for r in RUNS['camvid', '4k'] if r.name == 'gss-ff']
+    later = Comparison([baseline, gss_ff], str(tmp_path / 'session2'), 'val', 0,
+                       records=str(records))
+    assert later.run_one(baseline, '').miou == 61.25
+    assert trained == ['baseline']  # read from the records
+    later.train_chain([gss_ff])
+    assert trained == ['baseline', 'gss-ff']
+
+    # a run finished before the records existed is recorded when it is read
+    other = tmp_path / 'records' / 'val' / 'seed1'
+    Comparison([baseline], str(tmp_path / 'session1'), 'val', 0,
+               records=str(other)).run_one(baseline, '')
+    assert json.loads((other / 'baseline.json').read_text()) == kept
+
+
+def test_a_run_whose_start_is_only_recorded_names_the_record_to_move(tmp_path, no_child_process):
+    from compare_heads import RUNS
+    from model_comparison import Comparison
+
+    runs = [r for r in RUNS['camvid', '4k'] if r.name in ('gss-ff', 'gss-ftw')]
+    records = tmp_path / 'records'
+    records.mkdir()
+    _fake_result(tmp_path / 'session1' / 'gss-ff', 'gss-ff', GSS_FF, 0, 60.0, 'gone.pth')
+    os.replace(tmp_path / 'session1' / 'gss-ff' / 'result.json', records / 'gss-ff.json')
+    comparison = Comparison(runs, str(tmp_path / 'session2'), 'val', 0, records=str(records))
+    with pytest.raises(RuntimeError, match=f'move its record {records}/gss-ff.json away'):
+        comparison.train_chain(runs)
+    assert no_child_process == []
+
+
+def test_export_median_refuses_a_median_known_only_from_the_records(tmp_path, no_child_process):
+    work = fake_work_dir(tmp_path / 'w', seeds=(0,))
+    os.remove(work / 'val' / 'seed0' / 'gss-ff' / 'export.pth')
+    with pytest.raises(SystemExit, match="gss-ff's median run \\(seed 0, mIoU 69.00\\) has no "
+                                         'checkpoint here'):
+        _main(['--schedule', '4k', '--models', 'baseline', 'gss-ff', '--work-dir', str(work),
+               '--export-median', '--export-dir', str(tmp_path / 'ckpt')])
+    assert not (tmp_path / 'ckpt').exists()  # nothing copied, not even the baseline's

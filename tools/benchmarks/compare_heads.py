@@ -24,6 +24,9 @@ followed by GSS's targets side by side, a column per split (also WORK_DIR/target
 run lives in WORK_DIR/<split>/seed<S>/<model>/ with the config it used (the model config with
 the split's data and ``randomness = dict(seed=S)``). Run it again after an interruption:
 finished runs are not retrained, an unfinished one resumes from its last checkpoint.
+``--records DIR`` also keeps each finished run's result in DIR/<split>/seed<S>/<model>.json and
+counts what DIR holds as finished: committed, it carries the seeded runs from one session to the
+next, whose work dirs start empty (the project's are in docs/runs/).
 ``--export-median`` (from the val split) copies each model's median run's checkpoint to
 EXPORT_DIR/<config name>.pth; ``--metafile`` writes the results into each config folder's
 metafile.yaml (MMSegmentation's model-zoo layout). ``--jobs N`` first trains up to N runs at
@@ -137,6 +140,10 @@ def build_parser(dataset: str, export_dir: Optional[str], pictures: int) -> argp
                              'one after another); they share the visible GPUs or CPU cores, so '
                              'their s/iter are measured side by side with each other')
     parser.add_argument('--work-dir', help='default: work_dirs/<comparison name>')
+    parser.add_argument('--records',
+                        help='a folder (tracked: docs/runs/<comparison name>) that keeps every '
+                             'finished run\'s result as <split>/seed<S>/<model>.json; a run '
+                             'recorded there is not retrained')
     parser.add_argument('--export-dir', default=export_dir,
                         help='where --export-median copies the checkpoints to')
     parser.add_argument('--iters', type=int,
@@ -192,7 +199,14 @@ def split_path(work_dir: str, split: str, name: str, ext: str = '') -> str:
 
 def export_medians(summaries: List[ModelSummary], export_dir: str) -> List[str]:
     """Ship each model's median run's checkpoint to EXPORT_DIR/<config name>.pth; one report
-    line per model."""
+    line per model. A median run known only from the records (trained in an earlier session,
+    its checkpoint gone) is refused before anything is copied."""
+    for s in summaries:
+        if not osp.isfile(osp.join(ROOT, s.median.checkpoint)):
+            raise SystemExit(f'--export-median: {s.name}\'s median run (seed {s.median_seed}, '
+                             f'mIoU {s.median.miou:.2f}) has no checkpoint here '
+                             f'({s.median.checkpoint}); it was trained in an earlier session: '
+                             f'move its record away and rerun to retrain that seed')
     return [f'- {s.name}: seed {s.median_seed} (mIoU {s.median.miou:.2f}) -> ' +
             repo_relative(ship(osp.join(ROOT, s.median.checkpoint), s.config, export_dir))
             for s in summaries]
@@ -212,13 +226,17 @@ def run_split(args: argparse.Namespace, split: str, runs: List[ModelRun],
     floor = STAGE1_FLOOR.get(args.dataset)
     lines = [format_report(title, summaries, HARD_CLASSES[args.dataset], ceiling, stage1,
                            [r.name for r in runs if r.init_from], floor)]
-    if args.pictures:
+    drawn = [s for s in summaries if osp.isfile(osp.join(ROOT, s.median.checkpoint))]
+    if args.pictures and drawn:
         from prediction_pictures import write_pictures
         pictures = write_pictures(
-            [(s.name, s.median.run_config or s.config, s.median.checkpoint) for s in summaries],
+            [(s.name, s.median.run_config or s.config, s.median.checkpoint) for s in drawn],
             split_path(osp.abspath(args.work_dir), split, 'pictures'), args.pictures,
             args.data_root)
         lines += ['', f'Pictures (median runs): {len(pictures)} in {osp.dirname(pictures[0])}']
+    if args.pictures and len(drawn) < len(summaries):
+        lines += ['', 'No pictures of ' + ', '.join(s.name for s in summaries if s not in drawn)
+                  + ': their median runs are known only from the records']
     exporting = args.export_median and split == 'val'
     if exporting:
         lines += ['', f'Exported (median runs) to {args.export_dir}:', ''] + \
@@ -241,10 +259,10 @@ def main(argv=None, **defaults) -> str:
     args = parse_args(argv, **defaults)
     os.chdir(ROOT)
     runs = [r for r in RUNS[args.dataset, args.schedule] if r.name in args.models]
-    comparisons = {split: {seed: Comparison(runs, osp.join(args.work_dir, split, f'seed{seed}'),
-                                            split, seed, args.iters, args.data_root)
-                           for seed in args.seeds}
-                   for split in args.split}
+    comparisons = {split: {seed: Comparison(
+        runs, osp.join(args.work_dir, split, f'seed{seed}'), split, seed, args.iters,
+        args.data_root, args.records and osp.join(args.records, split, f'seed{seed}'))
+        for seed in args.seeds} for split in args.split}
     if args.jobs > 1:
         train_concurrently([c for by_seed in comparisons.values() for c in by_seed.values()],
                            args.jobs)

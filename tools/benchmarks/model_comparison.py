@@ -4,7 +4,9 @@ The engine behind ``compare_heads.py`` and ``camvid_cpu.py``, which run one ``Co
 seed. Each model trains with ``tools/train.py`` and is evaluated with ``tools/test.py`` on its
 exported checkpoint, in child processes, so what the report says is what those tools reproduce.
 A model whose ``result.json`` exists is not retrained; an interrupted training resumes from its
-latest checkpoint.
+latest checkpoint. With a records folder, each finished run's result is also kept there (a
+tracked folder keeps the seeded runs of one session for the next, whose work dirs start empty),
+and a run recorded there is not retrained either.
 """
 from __future__ import annotations
 
@@ -100,11 +102,12 @@ def max_iters(config: str, cfg_options: Sequence[str]) -> int:
 # ------------------------------------------------------------------------------ the runs
 class Comparison:
     """Runs ``runs`` in order under ``work_dir`` (one folder each) on ``split`` with ``seed``
-    (None: the configs' randomness, mmengine draws a seed)."""
+    (None: the configs' randomness, mmengine draws a seed); ``records``: a folder that keeps a
+    copy of each finished run's result (``<name>.json``) and counts as finished what it holds."""
 
     def __init__(self, runs: Sequence[ModelRun], work_dir: str, split: str = 'val',
                  seed: Optional[int] = None, iters: Optional[int] = None,
-                 data_root: Optional[str] = None) -> None:
+                 data_root: Optional[str] = None, records: Optional[str] = None) -> None:
         self.runs = list(runs)
         self.by_name = {run.name: run for run in self.runs}
         self.work_dir = osp.abspath(work_dir)
@@ -112,6 +115,7 @@ class Comparison:
         self.seed = seed
         self.iters = iters
         self.data_root = data_root
+        self.records = records
         self.started = time.perf_counter()
         self.results: Dict[str, RunResult] = {}
 
@@ -192,14 +196,21 @@ class Comparison:
         """The run's result.json: written last, so it exists only for a finished run."""
         return osp.join(self.run_dir(run.name), 'result.json')
 
+    def record_path(self, name: str) -> Optional[str]:
+        """Where the records folder keeps run ``name``'s result (None without one)."""
+        return None if self.records is None else osp.join(self.records, f'{name}.json')
+
     def earlier_result(self, name: str) -> Optional[RunResult]:
-        """The result a finished earlier invocation left for ``name``, if any (one written
-        before results kept the validation curve gets it from the training logs)."""
+        """The result a finished earlier invocation left for ``name`` in its run folder or in
+        the records, if any (one written before results kept the validation curve gets it
+        from the training logs)."""
         path = osp.join(self.run_dir(name), 'result.json')
         if not osp.isfile(path):
+            path = self.record_path(name)
+        if path is None or not osp.isfile(path):
             return None
         result = RunResult(**_read_json(path, {}))
-        if not result.val_curve:
+        if not result.val_curve and osp.isdir(self.run_dir(name)):
             result.val_curve = validation_curve(logged_records(self.run_dir(name)))
         return result
 
@@ -226,7 +237,13 @@ class Comparison:
         train_cmd = [sys.executable, 'tools/train.py',
                      self.run_config(run.name, run.config, self.seed), '--work-dir', work_dir]
         if run.init_from is not None:
-            train_cmd += ['--load-from', self.final_checkpoint(self.by_name[run.init_from])]
+            start = self.final_checkpoint(self.by_name[run.init_from])
+            if not osp.isfile(final) and not osp.isfile(start):
+                raise RuntimeError(f'{run.name} starts from {run.init_from}\'s final checkpoint '
+                                   f'{start}, which is not here ({run.init_from} was recorded '
+                                   f'in an earlier session: move its record '
+                                   f'{self.record_path(run.init_from)} away to retrain it)')
+            train_cmd += ['--load-from', start]
         if self.data_root:
             train_cmd += ['--data-root', self.data_root]
         if options:
@@ -249,6 +266,7 @@ class Comparison:
         result = self.earlier_result(run.name)
         if result is not None:
             print(f'{prefix} finished earlier: mIoU {result.miou:.2f} ({self.result_path(run)})')
+            self.keep_record(result)
             return result
         train_cmd, peak_train = self.train(run, prefix)
         merge_into = None
@@ -277,7 +295,14 @@ class Comparison:
             val_curve=validation_curve(logged), split=self.split, seed=self.seed,
             run_config=repo_relative(run_config))
         save_atomically(asdict(result), self.result_path(run), as_json=True)
+        self.keep_record(result)
         return result
+
+    def keep_record(self, result: RunResult) -> None:
+        """Copy ``result`` into the records folder (if any) unless it is there already."""
+        path = self.record_path(result.name)
+        if path is not None and not osp.isfile(path):
+            save_atomically(asdict(result), path, as_json=True)
 
     def evaluate_without_training(self, name: str, config: str) -> RunResult:
         """Evaluate a config that has no trained weights (a stage-1 reconstruction)."""

@@ -23,12 +23,12 @@ def _summary(name, miou, step=0.0, test=0.0):
 
 
 def test_comparison_targets_say_met_or_missed_with_the_margin():
-    from comparison_report import format_targets
+    from comparison_report import format_targets, measure_targets
 
-    table = format_targets([_summary('baseline', 58.0, 0.50, 20.0),
-                            _summary('gss-ff', 56.0, 0.60, 11.0),
-                            _summary('gss-ftw', 57.5),
-                            _summary('gmmseg', 55.0, 0.4, 30.0)])
+    table = format_targets(measure_targets([_summary('baseline', 58.0, 0.50, 20.0),
+                                            _summary('gss-ff', 56.0, 0.60, 11.0),
+                                            _summary('gss-ftw', 57.5),
+                                            _summary('gmmseg', 55.0, 0.4, 30.0)]))
     rows = {line.split(' | ')[0][2:]: line.split(' | ')[1:] for line in table.splitlines()[2:]}
     assert rows['GSS-FF mIoU / baseline >= 1.00'] == ['0.966 (56.00 / 58.00)',
                                                       'missed, margin -0.034 |']
@@ -38,7 +38,7 @@ def test_comparison_targets_say_met_or_missed_with_the_margin():
     assert rows['GSS-FT-W mIoU - GSS-FF >= +1.0'] == ['+1.50 (57.50 - 56.00)',
                                                       'met, margin +0.50 |']
     assert 'protoseg' not in table  # not run: no target row
-    assert format_targets([_summary('baseline', 58.0, 0.5, 20.0)]) == ''
+    assert format_targets(measure_targets([_summary('baseline', 58.0, 0.5, 20.0)])) == ''
 
 
 def test_comparison_table_prints_unmeasured_figures_as_a_dash():

@@ -223,9 +223,9 @@ def run_split(args: argparse.Namespace, split: str, runs: List[ModelRun],
     evaluated = split_label(DATASET_LABELS[args.dataset], split)
     iters = args.iters or max(max_iters(r.config, []) for r in runs)
     title = f'{TITLES[args.dataset, args.schedule]}, {iters} iterations; evaluated on {evaluated}'
-    floor = STAGE1_FLOOR.get(args.dataset)
-    lines = [format_report(title, summaries, HARD_CLASSES[args.dataset], ceiling, stage1,
-                           [r.name for r in runs if r.init_from], floor)]
+    targets = measure_targets(summaries, ceiling, STAGE1_FLOOR.get(args.dataset))
+    lines = [format_report(title, summaries, HARD_CLASSES[args.dataset], targets, ceiling, stage1,
+                           [r.name for r in runs if r.init_from])]
     drawn = [s for s in summaries if osp.isfile(osp.join(ROOT, s.median.checkpoint))]
     if args.pictures and drawn:
         from prediction_pictures import write_pictures
@@ -250,7 +250,7 @@ def run_split(args: argparse.Namespace, split: str, runs: List[ModelRun],
     report = '\n'.join(lines) + '\n'
     with open(split_path(args.work_dir, split, 'results', '.md'), 'w') as f:
         f.write(report)
-    return SplitReport(evaluated, report, measure_targets(summaries, ceiling, floor))
+    return SplitReport(evaluated, report, targets)
 
 
 def main(argv=None, **defaults) -> str:

@@ -103,12 +103,10 @@ def measure_targets(summaries: Sequence[ModelSummary], ceiling: Optional[RunResu
     return rows
 
 
-def format_targets(summaries: Sequence[ModelSummary], ceiling: Optional[RunResult] = None,
-                   ceiling_floor: Optional[float] = None) -> str:
-    """``measure_targets`` as a table: each target, measured, met or missed with its margin;
-    '' when there is none."""
-    rows = [[t.name, t.measured, t.status]
-            for t in measure_targets(summaries, ceiling, ceiling_floor)]
+def format_targets(targets: Sequence[Target]) -> str:
+    """``measure_targets``' targets as a table: each target, measured, met or missed with its
+    margin; '' when there is none."""
+    rows = [[t.name, t.measured, t.status] for t in targets]
     return markdown_table(['target', 'measured (means)', 'status'], rows) if rows else ''
 
 
@@ -178,20 +176,18 @@ def format_class_table(summaries: Sequence[ModelSummary]) -> str:
 
 
 def format_report(title: str, summaries: Sequence[ModelSummary], classes: Sequence[str],
-                  ceiling: Optional[RunResult] = None, stage1: Optional[str] = None,
-                  curve_left_out: Sequence[str] = (),
-                  ceiling_floor: Optional[float] = None) -> str:
-    """The whole report; ``curve_left_out``: models that train on their own axis (GSS-FT-W);
-    ``ceiling_floor``: the stage-1 ceiling's target, if the dataset has one."""
+                  targets: Sequence[Target] = (), ceiling: Optional[RunResult] = None,
+                  stage1: Optional[str] = None, curve_left_out: Sequence[str] = ()) -> str:
+    """The whole report; ``targets``: ``measure_targets`` of the summaries; ``curve_left_out``:
+    models that train on their own axis (GSS-FT-W)."""
     seeds = ' '.join(map(str, sorted({seed for s in summaries for seed in s.seeds})))
     lines = [f'# {title}', '', f'Seeds: {seeds} (figures: mean ± sample std over the seeds).',
              '', format_table(summaries, classes), '',
              'mIoU of each seed (the median run is the one `--export-median` ships):', '',
              format_seed_table(summaries), '', f'Ranking by the mean mIoU: {ranking(summaries)}',
              '']
-    targets = format_targets(summaries, ceiling, ceiling_floor)
     if targets:
-        lines += [f'Targets, on the means over seeds {seeds}:', '', targets, '']
+        lines += [f'Targets, on the means over seeds {seeds}:', '', format_targets(targets), '']
     curve = format_curve([s for s in summaries if s.name not in curve_left_out])
     if curve:
         own_axis = (f'; {", ".join(curve_left_out)} trains on its own axis and is left out'

@@ -246,7 +246,7 @@ def run_split(args: argparse.Namespace, split: str, runs: List[ModelRun],
                    for s in summaries} if args.export_dir else None
         written = update_metafiles(summaries, evaluated, DATASET_LABELS[args.dataset], weights,
                                    exporting)
-        lines += ['', 'Metafiles: ' + ', '.join(map(repo_relative, written))]
+        lines += ['', 'Metafiles: ' + ', '.join(map(repo_relative, dict.fromkeys(written)))]
     report = '\n'.join(lines) + '\n'
     with open(split_path(args.work_dir, split, 'results', '.md'), 'w') as f:
         f.write(report)

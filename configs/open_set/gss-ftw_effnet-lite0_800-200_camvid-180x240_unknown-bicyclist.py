@@ -11,6 +11,8 @@ model = dict(
     data_preprocessor=dict(size=crop_size),
     decode_head=dict(num_classes=10,
                      palette='{{ fileDirname }}/../_base_/palettes/'
-                     'camvid_11_unknown-bicyclist.json'))
+                     'camvid_11_unknown-bicyclist.json',
+                     vqvae=dict(checkpoint='{{ fileDirname }}/../../checkpoints/'
+                                'maskige_vqvae_camvid.pth')))
 load_from = 'work_dirs/gss-ff_effnet-lite0_800_camvid-180x240_unknown-bicyclist/iter_800.pth'
 train_dataloader = dict(batch_size=2)

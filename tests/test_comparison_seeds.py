@@ -354,7 +354,7 @@ def test_jobs_train_runs_at_once_with_ftw_after_its_ff_and_a_failure_stopping_no
 
 
 def test_records_keep_each_finished_run_and_a_later_session_retrains_nothing_recorded(
-        tmp_path, monkeypatch):
+        tmp_path, monkeypatch, capsys):
     """A finished run's result is copied into the records; with an empty work dir (a new
     session), a recorded run is read, not retrained, and an unrecorded one trains."""
     import model_comparison
@@ -390,6 +390,8 @@ def test_records_keep_each_finished_run_and_a_later_session_retrains_nothing_rec
                        records=str(records))
     assert later.run_one(baseline, '').miou == 61.25
     assert trained == ['baseline']  # read from the records
+    said = capsys.readouterr().out
+    assert said.endswith(f'finished earlier: mIoU 61.25 ({records}/baseline.json)\n')
     later.train_chain([gss_ff])
     assert trained == ['baseline', 'gss-ff']
 

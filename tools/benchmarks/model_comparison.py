@@ -265,7 +265,9 @@ class Comparison:
         """Train (or resume), export, evaluate and record ``run``; a finished run is read."""
         result = self.earlier_result(run.name)
         if result is not None:
-            print(f'{prefix} finished earlier: mIoU {result.miou:.2f} ({self.result_path(run)})')
+            found = self.result_path(run)
+            found = found if osp.isfile(found) else self.record_path(run.name)
+            print(f'{prefix} finished earlier: mIoU {result.miou:.2f} ({found})')
             self.keep_record(result)
             return result
         train_cmd, peak_train = self.train(run, prefix)

@@ -197,12 +197,18 @@ def split_path(work_dir: str, split: str, name: str, ext: str = '') -> str:
     return osp.join(work_dir, name + ('' if split == 'val' else f'_{split}') + ext)
 
 
+def median_checkpoint_is_here(summary: ModelSummary) -> bool:
+    """Whether the median run's checkpoint exists (not for a run known only from its record,
+    trained in an earlier session)."""
+    return osp.isfile(osp.join(ROOT, summary.median.checkpoint))
+
+
 def export_medians(summaries: List[ModelSummary], export_dir: str) -> List[str]:
     """Ship each model's median run's checkpoint to EXPORT_DIR/<config name>.pth; one report
     line per model. A median run known only from the records (trained in an earlier session,
     its checkpoint gone) is refused before anything is copied."""
     for s in summaries:
-        if not osp.isfile(osp.join(ROOT, s.median.checkpoint)):
+        if not median_checkpoint_is_here(s):
             raise SystemExit(f'--export-median: {s.name}\'s median run (seed {s.median_seed}, '
                              f'mIoU {s.median.miou:.2f}) has no checkpoint here '
                              f'({s.median.checkpoint}); it was trained in an earlier session: '
@@ -226,7 +232,7 @@ def run_split(args: argparse.Namespace, split: str, runs: List[ModelRun],
     targets = measure_targets(summaries, ceiling, STAGE1_FLOOR.get(args.dataset))
     lines = [format_report(title, summaries, HARD_CLASSES[args.dataset], targets, ceiling, stage1,
                            [r.name for r in runs if r.init_from])]
-    drawn = [s for s in summaries if osp.isfile(osp.join(ROOT, s.median.checkpoint))]
+    drawn = [s for s in summaries if median_checkpoint_is_here(s)]
     if args.pictures and drawn:
         from prediction_pictures import write_pictures
         pictures = write_pictures(

@@ -200,14 +200,19 @@ class Comparison:
         """Where the records folder keeps run ``name``'s result (None without one)."""
         return None if self.records is None else osp.join(self.records, f'{name}.json')
 
+    def earlier_result_path(self, name: str) -> Optional[str]:
+        """Where a finished earlier invocation left ``name``'s result: its run folder's
+        result.json, else its record; None if neither exists."""
+        for path in (osp.join(self.run_dir(name), 'result.json'), self.record_path(name)):
+            if path is not None and osp.isfile(path):
+                return path
+        return None
+
     def earlier_result(self, name: str) -> Optional[RunResult]:
-        """The result a finished earlier invocation left for ``name`` in its run folder or in
-        the records, if any (one written before results kept the validation curve gets it
-        from the training logs)."""
-        path = osp.join(self.run_dir(name), 'result.json')
-        if not osp.isfile(path):
-            path = self.record_path(name)
-        if path is None or not osp.isfile(path):
+        """The result at ``earlier_result_path``, if any (one written before results kept the
+        validation curve gets it from the training logs)."""
+        path = self.earlier_result_path(name)
+        if path is None:
             return None
         result = RunResult(**_read_json(path, {}))
         if not result.val_curve and osp.isdir(self.run_dir(name)):
@@ -265,9 +270,8 @@ class Comparison:
         """Train (or resume), export, evaluate and record ``run``; a finished run is read."""
         result = self.earlier_result(run.name)
         if result is not None:
-            found = self.result_path(run)
-            found = found if osp.isfile(found) else self.record_path(run.name)
-            print(f'{prefix} finished earlier: mIoU {result.miou:.2f} ({found})')
+            print(f'{prefix} finished earlier: mIoU {result.miou:.2f} '
+                  f'({self.earlier_result_path(run.name)})')
             self.keep_record(result)
             return result
         train_cmd, peak_train = self.train(run, prefix)

@@ -425,3 +425,22 @@ def test_export_median_refuses_a_median_known_only_from_the_records(tmp_path, no
         _main(['--schedule', '4k', '--models', 'baseline', 'gss-ff', '--work-dir', str(work),
                '--export-median', '--export-dir', str(tmp_path / 'ckpt')])
     assert not (tmp_path / 'ckpt').exists()  # nothing copied, not even the baseline's
+
+
+def test_pictures_leave_out_a_median_known_only_from_the_records(
+        tmp_path, no_child_process, monkeypatch):
+    import prediction_pictures
+
+    drawn = []
+
+    def fake_pictures(models, out_dir, count, data_root=None):
+        drawn.extend(name for name, _, _ in models)
+        return [os.path.join(out_dir, f'{i}.png') for i in range(count)]
+
+    monkeypatch.setattr(prediction_pictures, 'write_pictures', fake_pictures)
+    work = fake_work_dir(tmp_path / 'w', seeds=(0,))
+    os.remove(work / 'val' / 'seed0' / 'gss-ff' / 'export.pth')
+    report = _main(['--schedule', '4k', '--models', 'baseline', 'gss-ff', '--work-dir', str(work),
+                    '--pictures', '2'])
+    assert drawn == ['baseline']
+    assert 'No pictures of gss-ff: their median runs are known only from the records' in report

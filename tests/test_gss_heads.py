@@ -210,6 +210,26 @@ def test_ftw_segmentor_trains_only_the_learned_inverse():
     assert scores.shape == (2, 4, 32, 32)
 
 
+def test_ftw_can_learn_from_drawn_token_maps_and_infers_from_the_most_likely():
+    model = _segmentor(freeze_image_network=True,
+                       head_options=dict(sample_training_tokens=True)).train()
+    head = model.decode_head
+    features = _features_for(model)
+    torch.manual_seed(3)
+    trained_on = head(features)['maskige']
+    with torch.no_grad():
+        logits = head.token_logits(head._transform_inputs(features))[0]
+        torch.manual_seed(3)
+        drawn = head.tokenizer.decode(head.predictor.sample_tokens(logits))
+        likeliest = head.tokenizer.decode(head.predictor.predict_tokens(logits))
+    assert torch.equal(trained_on, drawn)
+    assert not torch.equal(drawn, likeliest)  # untrained logits: the draw differs somewhere
+    assert torch.equal(head.eval()(features)['maskige'], likeliest)
+    plain = _segmentor(freeze_image_network=True).train().decode_head
+    assert torch.equal(plain(features)['maskige'], plain.tokenizer.decode(
+        plain.predictor.predict_tokens(plain.token_logits(plain._transform_inputs(features))[0])))
+
+
 def _features_for(model):
     return model.extract_feat(torch.randn(2, 3, 32, 32, generator=torch.Generator().manual_seed(1)))
 

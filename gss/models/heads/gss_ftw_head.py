@@ -48,6 +48,10 @@ class GSSFTWHead(PixelBranchMixin, GSSTokenHead):
             learned X^-1's softmax + w x GSS-FF's pixel branch's (built, frozen, with the
             GSS-FF's ``pixel_channel_index``, ``pixel_channels`` and ``single_fusion``, which
             must match its checkpoint); 0: the paper's GSS-FT-W, no pixel branch.
+        sample_training_tokens: True: in training X^-1 learns from the maskiges of token maps
+            drawn from the frozen predictor's distribution (Gumbel max), not of its most
+            likely tokens, which on its own training images are better than on any new image;
+            inference always decodes the most likely tokens. False: the paper's.
         loss_decode: ``loss_inverse``, the learned X^-1's loss (cross-entropy, weight 1).
         Others: as :class:`~gss.models.heads.gss_token_head.GSSTokenHead`. GSS-FF's token
             options (:data:`GSS_FF_ONLY_OPTIONS`) are refused, and its pixel branch options
@@ -59,7 +63,7 @@ class GSSFTWHead(PixelBranchMixin, GSSTokenHead):
     def __init__(self, inverse_channels: int = 128, inverse_swin_depth: int = 1,
                  inverse_swin_num_heads: int = 4, inverse_swin_window_size: int = 7,
                  inverse_swin_mlp_ratio: float = 2.0, inverse_mode: str = 'plain',
-                 pixel_score_weight: float = 0.0,
+                 pixel_score_weight: float = 0.0, sample_training_tokens: bool = False,
                  loss_decode: dict = cross_entropy_loss('loss_inverse', 1.0), **kwargs) -> None:
         ff_only = sorted(set(kwargs) & set(GSS_FF_ONLY_OPTIONS))
         if ff_only:
@@ -83,6 +87,7 @@ class GSSFTWHead(PixelBranchMixin, GSSTokenHead):
             # for (nor do the original's FT-W checkpoints: gss_original_to_gss.py loads them
             # strictly).
             del self.conv_seg
+        self.sample_training_tokens = sample_training_tokens
         self.learned_inverse = LearnedXInverse(
             self.num_classes, inverse_channels, inverse_swin_depth, inverse_swin_num_heads,
             inverse_swin_window_size, inverse_swin_mlp_ratio, norm_cfg=self.norm_cfg,
@@ -94,8 +99,11 @@ class GSSFTWHead(PixelBranchMixin, GSSTokenHead):
         with torch.no_grad():
             inputs = self._transform_inputs(inputs)
             tokens, fused = self.token_logits(inputs)
-            out = dict(token_logits=tokens, maskige=self.generate_maskige(
-                dict(token_logits=tokens)))
+            if self.training and self.sample_training_tokens:
+                maskige = self.tokenizer.decode(self.predictor.sample_tokens(tokens))
+            else:
+                maskige = self.generate_maskige(dict(token_logits=tokens))
+            out = dict(token_logits=tokens, maskige=maskige)
             if self.pixel_score_weight and not self.training:
                 out['pixel_logits'] = self.pixel_logits(inputs, fused)
         out['inverse_logits'] = self.learned_inverse(out['maskige'])

@@ -32,8 +32,10 @@ def test_comparison_targets_say_met_or_missed_with_the_margin():
     rows = {line.split(' | ')[0][2:]: line.split(' | ')[1:] for line in table.splitlines()[2:]}
     assert rows['GSS-FF mIoU / baseline >= 1.00'] == ['0.966 (56.00 / 58.00)',
                                                       'missed, margin -0.034 |']
-    assert rows['GSS-FF training step <= 1.3x baseline'] == ['1.20x', 'met, margin +0.10 |']
-    assert rows['GSS-FF test throughput >= 0.5x baseline'] == ['0.55x', 'met, margin +0.05 |']
+    logs = " (runs' logs, not side by side)"  # the speeds are train_speed.py's to decide
+    assert rows['GSS-FF training step <= 1.3x baseline' + logs] == ['1.20x', 'met, margin +0.10 |']
+    assert rows['GSS-FF test throughput >= 0.5x baseline' + logs] == [
+        '0.55x', 'met, margin +0.05 |']
     assert rows['GSS-FF mIoU - gmmseg >= 0'] == ['+1.00 (56.00 - 55.00)', 'met, margin +1.00 |']
     assert rows['GSS-FT-W mIoU - GSS-FF >= +1.0'] == ['+1.50 (57.50 - 56.00)',
                                                       'met, margin +0.50 |']

@@ -32,6 +32,10 @@ COLLECTIONS: Dict[str, dict] = {
 }
 COLLECTIONS['gss-ftw'] = COLLECTIONS['gss-ff']
 
+# Metadata saying where shipped weights that are none of the listed seeds came from (and what
+# they score); exporting the seeds' median run makes it stale, so the export removes it.
+WEIGHTS_NOTE = 'Weights Note'
+
 
 def split_results(summary: ModelSummary, dataset: str) -> dict:
     """One ``Results`` entry: the mean mIoU over the seeds, its sample std (left out for a
@@ -56,9 +60,10 @@ def training_metadata(config: str, iters: int, training_data: str) -> dict:
 
 def merge_model(metafile: dict, collection: dict, entry: dict) -> dict:
     """``metafile`` with ``entry`` (a ``Models`` item with one ``Results`` entry) merged in:
-    the entry's keys replace those of the model of the same ``Name`` (``Metadata`` key by key),
-    its result replaces the one for the same ``Dataset``; the collection is added if missing.
-    Everything else is kept."""
+    the entry's keys replace those of the model of the same ``Name`` (``Metadata`` key by key;
+    a key set to None is removed),
+    its result replaces the one for the same ``Dataset`` where it stands; the collection is
+    added if missing. Everything else is kept."""
     collections = metafile.setdefault('Collections', [])
     if not any(c.get('Name') == collection['Name'] for c in collections):
         collections.append(copy.deepcopy(collection))  # no shared objects: no YAML anchors
@@ -69,14 +74,20 @@ def merge_model(metafile: dict, collection: dict, entry: dict) -> dict:
         models.append(model)
     for key, value in entry.items():
         if key == 'Metadata':
-            model.setdefault('Metadata', {}).update(value)
+            metadata = model.setdefault('Metadata', {})
+            metadata.update(value)
+            for name in [k for k, v in value.items() if v is None]:
+                del metadata[name]
         elif key != 'Results':
             model[key] = value
     earlier = model.get('Results') or []
     if isinstance(earlier, dict):  # MMSegmentation's files often hold a single result
         earlier = [earlier]
-    dataset = entry['Results'][0]['Dataset']
-    model['Results'] = [r for r in earlier if r.get('Dataset') != dataset] + entry['Results']
+    result = entry['Results'][0]
+    # in place, so that rerunning one split's report leaves the file's order (and diff) alone
+    at = next((i for i, r in enumerate(earlier) if r.get('Dataset') == result['Dataset']),
+              len(earlier))
+    model['Results'] = earlier[:at] + [result] + earlier[at + 1:]
     return metafile
 
 
@@ -111,13 +122,15 @@ def update_metafiles(summaries: Sequence[ModelSummary], dataset: str, training_d
     files written. ``dataset``: what the results are on ('CamVid val'); ``weights``: model ->
     repo-relative shipped checkpoint (None: left as the file has it). ``shipped``: the median
     runs were just exported, so the entries record these seeds and which one is shipped (the
-    checkpoints come from the val runs; other splits only add their results)."""
+    checkpoints come from the val runs; other splits only add their results) and drop any
+    ``Weights Note`` about earlier weights."""
     written = []
     for summary in summaries:
         metadata = training_metadata(osp.join(REPO_ROOT, summary.config), summary.median.iters,
                                      training_data)
         if shipped:
-            metadata.update({'Seeds': summary.seeds, 'Shipped Seed': summary.median_seed})
+            metadata.update({'Seeds': summary.seeds, 'Shipped Seed': summary.median_seed,
+                             WEIGHTS_NOTE: None})
         entry = {'Name': osp.splitext(osp.basename(summary.config))[0],
                  'In Collection': COLLECTIONS[summary.name]['Name'], 'Config': summary.config}
         if weights and summary.name in weights:

@@ -61,9 +61,8 @@ def training_metadata(config: str, iters: int, training_data: str) -> dict:
 def merge_model(metafile: dict, collection: dict, entry: dict) -> dict:
     """``metafile`` with ``entry`` (a ``Models`` item with one ``Results`` entry) merged in:
     the entry's keys replace those of the model of the same ``Name`` (``Metadata`` key by key;
-    a key set to None is removed),
-    its result replaces the one for the same ``Dataset`` where it stands; the collection is
-    added if missing. Everything else is kept."""
+    a key set to None is removed), its result replaces the one for the same ``Dataset`` where
+    it stands; the collection is added if missing. Everything else is kept."""
     collections = metafile.setdefault('Collections', [])
     if not any(c.get('Name') == collection['Name'] for c in collections):
         collections.append(copy.deepcopy(collection))  # no shared objects: no YAML anchors

@@ -99,11 +99,9 @@ class GSSFTWHead(PixelBranchMixin, GSSTokenHead):
         with torch.no_grad():
             inputs = self._transform_inputs(inputs)
             tokens, fused = self.token_logits(inputs)
-            if self.training and self.sample_training_tokens:
-                maskige = self.tokenizer.decode(self.predictor.sample_tokens(tokens))
-            else:
-                maskige = self.generate_maskige(dict(token_logits=tokens))
-            out = dict(token_logits=tokens, maskige=maskige)
+            draw = self.training and self.sample_training_tokens
+            pick = self.predictor.sample_tokens if draw else self.predictor.predict_tokens
+            out = dict(token_logits=tokens, maskige=self.tokenizer.decode(pick(tokens)))
             if self.pixel_score_weight and not self.training:
                 out['pixel_logits'] = self.pixel_logits(inputs, fused)
         out['inverse_logits'] = self.learned_inverse(out['maskige'])

@@ -133,10 +133,10 @@ class GSSFFHead(PixelBranchMixin, GSSTokenHead):
     def class_shares(self, token_logits: Tensor) -> Tensor:
         """(B, K, 8h, 8w) X^-1 votes of the decoded most likely tokens, or their mean over
         ``token_samples`` drawn token maps."""
+        seg_logits = dict(token_logits=token_logits)
         if not self.token_samples:
-            return self.tokenizer.class_votes(self.generate_maskige(dict(
-                token_logits=token_logits)))
+            return self.tokenizer.class_votes(self.generate_maskige(seg_logits))
         generator = torch.Generator(token_logits.device).manual_seed(0)
-        return sum(self.tokenizer.class_votes(self.tokenizer.decode(
-            self.predictor.sample_tokens(token_logits, generator)))
+        return sum(self.tokenizer.class_votes(self.generate_maskige(
+            seg_logits, sample=True, generator=generator))
             for _ in range(self.token_samples)) / self.token_samples

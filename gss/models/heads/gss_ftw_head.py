@@ -99,9 +99,8 @@ class GSSFTWHead(PixelBranchMixin, GSSTokenHead):
         with torch.no_grad():
             inputs = self._transform_inputs(inputs)
             tokens, fused = self.token_logits(inputs)
-            draw = self.training and self.sample_training_tokens
-            pick = self.predictor.sample_tokens if draw else self.predictor.predict_tokens
-            out = dict(token_logits=tokens, maskige=self.tokenizer.decode(pick(tokens)))
+            out = dict(token_logits=tokens, maskige=self.generate_maskige(
+                dict(token_logits=tokens), sample=self.training and self.sample_training_tokens))
             if self.pixel_score_weight and not self.training:
                 out['pixel_logits'] = self.pixel_logits(inputs, fused)
         out['inverse_logits'] = self.learned_inverse(out['maskige'])

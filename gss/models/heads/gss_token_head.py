@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
+import torch
 from mmcv.cnn import ConvModule
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.utils import ConfigType
@@ -104,9 +105,15 @@ class GSSTokenHead(FrozenTokenizerHolder, BaseDecodeHead):
         fused = self.token_fusion(inputs)
         return self.token_classifier(self.token_mixer(fused)), fused
 
-    def generate_maskige(self, seg_logits: Dict[str, Tensor]) -> Tensor:
-        """Predicted tokens -> decoded maskige (B, 3, 8h, 8w) in [0, 1]."""
-        return self.tokenizer.decode(self.predictor.predict_tokens(seg_logits['token_logits']))
+    def generate_maskige(self, seg_logits: Dict[str, Tensor], sample: bool = False,
+                         generator: Optional[torch.Generator] = None) -> Tensor:
+        """Predicted tokens -> decoded maskige (B, 3, 8h, 8w) in [0, 1]: of the most likely
+        token map, or with ``sample`` of one drawn from the predicted distribution
+        (``generator`` seeds the draw)."""
+        logits = seg_logits['token_logits']
+        tokens = (self.predictor.sample_tokens(logits, generator) if sample
+                  else self.predictor.predict_tokens(logits))
+        return self.tokenizer.decode(tokens)
 
     def open_set_scores(self, inputs: List[Tensor]) -> Dict[str, Tensor]:
         """GSS's own unknown-class scores, higher for less known pixels: ``token_nll``, -log p

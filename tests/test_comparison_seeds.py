@@ -2,6 +2,7 @@
 modules behind it) on fake result.json files: no training, no evaluation (a child process would
 fail the test), seconds in all."""
 import functools
+import hashlib
 import json
 import os
 import statistics
@@ -42,7 +43,7 @@ def no_child_process(monkeypatch):
     return commands
 
 
-def _fake_result(path, name, config, seed, miou, checkpoint):
+def _fake_result(path, name, config, seed, miou, checkpoint, checkpoint_sha256=''):
     step, test = SPEEDS.get(name, (float('nan'), 1.0))
     path.mkdir(parents=True, exist_ok=True)
     (path / 'result.json').write_text(json.dumps(dict(
@@ -50,7 +51,8 @@ def _fake_result(path, name, config, seed, miou, checkpoint):
         class_iou={'sky': 90.0 + seed, 'pole': miou / 10}, seconds_per_iter=step,
         test_images_per_second=test, peak_memory_mb=1000.0, memory_kind='RSS', params_m=3.0,
         iters=4000, train_command=f'train {name} {seed}', test_command=f'test {name} {seed}',
-        val_curve=[[800, miou - 10 - seed], [1600, miou]], split='val', seed=seed)))
+        val_curve=[[800, miou - 10 - seed], [1600, miou]], split='val', seed=seed,
+        checkpoint_sha256=checkpoint_sha256)))
 
 
 def fake_work_dir(root, seeds=(0, 1, 2), skip=(), split='val', offset=0.0, ceiling=92.5):
@@ -65,7 +67,8 @@ def fake_work_dir(root, seeds=(0, 1, 2), skip=(), split='val', offset=0.0, ceili
             run_dir.mkdir(parents=True)
             checkpoint = run_dir / 'export.pth'
             checkpoint.write_text(f'{name} seed {seed}')
-            _fake_result(run_dir, name, CONFIGS[name], seed, by_seed[seed] - offset, checkpoint)
+            _fake_result(run_dir, name, CONFIGS[name], seed, by_seed[seed] - offset, checkpoint,
+                         hashlib.sha256(checkpoint.read_bytes()).hexdigest())
     _fake_result(root / split / 'stage1', 'stage1', 'c.py', 0, ceiling, 'none')
     return root
 
@@ -392,6 +395,9 @@ def test_records_keep_each_finished_run_and_a_later_session_retrains_nothing_rec
     assert trained == ['baseline'] and result.miou == 61.25
     kept = json.loads((records / 'baseline.json').read_text())
     assert (kept['miou'], kept['class_iou'], kept['seed']) == (61.25, {'sky': 90.5}, 0)
+    exported = os.path.join(REPO_ROOT, kept['checkpoint'])
+    with open(exported, 'rb') as f:
+        assert kept['checkpoint_sha256'] == hashlib.sha256(f.read()).hexdigest()
 
     gss_ff, = [r for r in RUNS['camvid', '4k'] if r.name == 'gss-ff']
     later = Comparison([baseline, gss_ff], str(tmp_path / 'session2'), 'val', 0,
@@ -433,6 +439,42 @@ def test_export_median_refuses_a_median_known_only_from_the_records(tmp_path, no
         _main(['--schedule', '4k', '--models', 'baseline', 'gss-ff', '--work-dir', str(work),
                '--export-median', '--export-dir', str(tmp_path / 'ckpt')])
     assert not (tmp_path / 'ckpt').exists()  # nothing copied, not even the baseline's
+
+
+def test_export_median_accepts_a_recorded_median_that_is_already_shipped(
+        tmp_path, no_child_process, monkeypatch):
+    """A median run trained in an earlier session counts as shipped when the shipped file has
+    its recorded SHA-256, and is refused when the shipped file is another run's."""
+    import compare_heads
+    from metafile import read_metafile, update_metafiles
+
+    monkeypatch.setattr(compare_heads, 'update_metafiles',
+                        functools.partial(update_metafiles, root=str(tmp_path)))
+    work = fake_work_dir(tmp_path / 'w')
+    gss_ff_median = work / 'val' / 'seed2' / 'gss-ff' / 'export.pth'
+    ckpt = tmp_path / 'ckpt'
+    ckpt.mkdir()
+    shipped = ckpt / 'gss-ff_effnet-lite0_4k_camvid-180x240.pth'
+    shipped.write_bytes(gss_ff_median.read_bytes())
+    os.remove(gss_ff_median)
+    argv = ['--schedule', '4k', '--models', 'baseline', 'gss-ff', '--seeds', '0', '1', '2',
+            '--work-dir', str(work), '--export-median', '--export-dir', str(ckpt), '--metafile']
+    report = _main(argv)
+    assert {p.name: p.read_text() for p in ckpt.iterdir()} == {
+        'upernet_effnet-lite0_4k_camvid-180x240.pth': 'baseline seed 0',
+        'gss-ff_effnet-lite0_4k_camvid-180x240.pth': 'gss-ff seed 2'}
+    assert f'- gss-ff: seed 2 (mIoU 68.50) -> {shipped} (shipped already: the same SHA-256)' \
+        in report
+    model, = read_metafile(str(tmp_path / 'configs' / 'gss' / 'camvid' / 'metafile.yaml'))['Models']
+    assert model['Metadata']['Shipped Seed'] == 2
+
+    shipped.write_text('gss-ff seed 0')  # another run's checkpoint
+    (ckpt / 'upernet_effnet-lite0_4k_camvid-180x240.pth').unlink()
+    with pytest.raises(SystemExit, match="gss-ff's median run \\(seed 2, mIoU 68.50\\) has no "
+                                         'checkpoint here .* and is not the shipped'):
+        _main(argv)
+    assert shipped.read_text() == 'gss-ff seed 0'
+    assert not (ckpt / 'upernet_effnet-lite0_4k_camvid-180x240.pth').exists()  # nothing copied
 
 
 def test_pictures_leave_out_a_median_known_only_from_the_records(

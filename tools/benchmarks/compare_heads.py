@@ -28,10 +28,12 @@ finished runs are not retrained, an unfinished one resumes from its last checkpo
 counts what DIR holds as finished: committed, it carries the seeded runs from one session to the
 next, whose work dirs start empty (the project's are in docs/runs/).
 ``--export-median`` (from the val split) copies each model's median run's checkpoint to
-EXPORT_DIR/<config name>.pth; ``--metafile`` writes the results into each config folder's
-metafile.yaml (MMSegmentation's model-zoo layout). ``--jobs N`` first trains up to N runs at
-a time, over every split, seed and model (GSS-FT-W right after its GSS-FF), then exports and
-evaluates them in order: the whole seeded comparison at once on a GPU.
+EXPORT_DIR/<config name>.pth (a median run recorded in an earlier session needs no copy when the
+shipped file already is its checkpoint, by the SHA-256 its record keeps); ``--metafile`` writes
+the results into each config folder's metafile.yaml (MMSegmentation's model-zoo layout).
+``--jobs N`` first trains up to N runs at a time, over every split, seed and model (GSS-FT-W
+right after its GSS-FF), then exports and evaluates them in order: the whole seeded comparison
+at once on a GPU.
 
 ``--dataset toy``: the built-in toy scenes (1k iterations; tools/generate_toy_dataset.py makes
 them), by default baseline, GSS-FF, GMMSeg and ProtoSeg. ``--dataset camvid``: the CPU CamVid
@@ -49,7 +51,7 @@ sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
 from comparison_report import (Target, format_report, format_targets_side_by_side,  # noqa: E402
                                measure_targets)
-from exports import ship, shipped_path  # noqa: E402
+from exports import file_sha256, ship, shipped_path  # noqa: E402
 from metafile import update_metafiles  # noqa: E402
 from model_comparison import (ROOT, Comparison, ModelRun, max_iters, repo_relative,  # noqa: E402
                               train_concurrently)
@@ -203,19 +205,37 @@ def median_checkpoint_is_here(summary: ModelSummary) -> bool:
     return osp.isfile(osp.join(ROOT, summary.median.checkpoint))
 
 
+def already_shipped(summary: ModelSummary, export_dir: str) -> bool:
+    """Whether the config's shipped checkpoint is the median run's exported one, byte for byte
+    (known from the run's recorded SHA-256; a record without one never matches)."""
+    shipped = shipped_path(summary.config, export_dir)
+    return bool(summary.median.checkpoint_sha256) and osp.isfile(shipped) and \
+        file_sha256(shipped) == summary.median.checkpoint_sha256
+
+
 def export_medians(summaries: List[ModelSummary], export_dir: str) -> List[str]:
     """Ship each model's median run's checkpoint to EXPORT_DIR/<config name>.pth; one report
-    line per model. A median run known only from the records (trained in an earlier session,
-    its checkpoint gone) is refused before anything is copied."""
+    line per model. A median run known only from its record (trained in an earlier session,
+    its checkpoint gone) counts as shipped when the shipped file is its checkpoint, and is
+    otherwise refused before anything is copied."""
     for s in summaries:
-        if not median_checkpoint_is_here(s):
+        if not median_checkpoint_is_here(s) and not already_shipped(s, export_dir):
             raise SystemExit(f'--export-median: {s.name}\'s median run (seed {s.median_seed}, '
                              f'mIoU {s.median.miou:.2f}) has no checkpoint here '
-                             f'({s.median.checkpoint}); it was trained in an earlier session: '
-                             f'move its record away and rerun to retrain that seed')
-    return [f'- {s.name}: seed {s.median_seed} (mIoU {s.median.miou:.2f}) -> ' +
-            repo_relative(ship(osp.join(ROOT, s.median.checkpoint), s.config, export_dir))
-            for s in summaries]
+                             f'({s.median.checkpoint}) and is not the shipped '
+                             f'{repo_relative(shipped_path(s.config, export_dir))}; it was '
+                             f'trained in an earlier session: move its record away and rerun '
+                             f'to retrain that seed')
+    lines = []
+    for s in summaries:
+        head = f'- {s.name}: seed {s.median_seed} (mIoU {s.median.miou:.2f}) -> '
+        if median_checkpoint_is_here(s):
+            shipped = ship(osp.join(ROOT, s.median.checkpoint), s.config, export_dir)
+            lines.append(head + repo_relative(shipped))
+        else:
+            lines.append(head + repo_relative(shipped_path(s.config, export_dir)) +
+                         ' (shipped already: the same SHA-256)')
+    return lines
 
 
 def run_split(args: argparse.Namespace, split: str, runs: List[ModelRun],

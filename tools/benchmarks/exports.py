@@ -2,6 +2,7 @@
 (GSS-FT-W merged with its GSS-FF), and the copies of the median runs' that are shipped."""
 from __future__ import annotations
 
+import hashlib
 import os
 import os.path as osp
 import shutil
@@ -33,6 +34,15 @@ def export_checkpoint(final: str, out: str, merge_into: Optional[str] = None) ->
     os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
     save_atomically(state, out)
     return out
+
+
+def file_sha256(path: str) -> str:
+    """The SHA-256 of a file's bytes, hex."""
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for chunk in iter(lambda: f.read(1 << 20), b''):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def shipped_path(config: str, export_dir: str) -> str:

@@ -22,7 +22,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
 
-from exports import export_checkpoint  # noqa: E402
+from exports import export_checkpoint, file_sha256  # noqa: E402
 from splits import SPLITS, write_split_config  # noqa: E402
 from timing import run_streamed  # noqa: E402
 from tool_logs import (logged_records, parse_test_output, record_summary,  # noqa: E402
@@ -69,6 +69,9 @@ class RunResult:
     split: str = 'val'
     seed: Optional[int] = None
     run_config: str = ''
+    # of the exported checkpoint: a later session, whose work dir no longer holds it, can still
+    # tell whether a shipped file is this run's
+    checkpoint_sha256: str = ''
 
 
 # ------------------------------------------------------------------------------ configs
@@ -299,7 +302,7 @@ class Comparison:
             test_command=' '.join(_relative(test_cmd)),
             train_log_tail=[record_summary(r) for r in records[-2:]],
             val_curve=validation_curve(logged), split=self.split, seed=self.seed,
-            run_config=repo_relative(run_config))
+            run_config=repo_relative(run_config), checkpoint_sha256=file_sha256(exported))
         save_atomically(asdict(result), self.result_path(run), as_json=True)
         self.keep_record(result)
         return result
